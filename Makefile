@@ -1,0 +1,32 @@
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test bench lint format clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	@$(BIN)/posttool run --home "$(CURDIR)/.demo-home" < tests/fixtures/01_write_create_py_ok.json; echo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check posttool tests benchmarks
+	$(BIN)/ruff format --check posttool tests benchmarks
+
+format: $(STAMP)
+	$(BIN)/ruff format posttool tests benchmarks
+	$(BIN)/ruff check --fix posttool tests benchmarks
+
+clean:
+	rm -rf $(VENV) .demo-home .pytest_cache .hypothesis

@@ -1,0 +1,3 @@
+from posttool.runner.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The built-in hooks, one module per family (cache, state, quality, tracking)."""

@@ -1,0 +1,306 @@
+"""Shell command classifiers (spec §1.4): segments, kinds, shapes and error signatures.
+
+Only imported for events that carry a command or an error, so its regexes cost nothing on a
+plain Read.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+WRAPPERS = {"sudo", "time", "nice", "env", "command", "exec", "npx", "bunx"}
+TWO_WORD_WRAPPERS = {
+    ("uv", "run"), ("poetry", "run"), ("pipenv", "run"), ("pdm", "run"), ("hatch", "run"),
+    ("pnpm", "exec"), ("pnpm", "dlx"), ("yarn", "dlx"),
+}
+_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
+_PYTHON = re.compile(r"python[0-9.]*")
+JS_RUNNERS = {"npm", "yarn", "pnpm", "bun"}
+
+READ_ONLY_KINDS = frozenset({"inspect", "noop"})
+VERIFICATION_KINDS = frozenset({"test", "build", "lint", "typecheck"})
+
+INSPECT_TOOLS = {
+    "ls", "cat", "head", "tail", "less", "more", "wc", "find", "fd", "grep", "rg", "ag", "tree",
+    "pwd", "stat", "file", "which", "type", "du", "df", "jq", "awk",
+}
+GIT_INSPECT = {"status", "log", "diff", "show", "blame", "branch", "rev-parse", "ls-files"}
+NOOP_TOOLS = {"echo", "printf", "true", "cd", "export", "set"}
+TEST_TOOLS = {
+    "pytest", "py.test", "tox", "nox", "unittest", "jest", "vitest", "mocha", "ava", "rspec",
+    "phpunit", "ctest",
+}
+LINT_TOOLS = {"flake8", "pylint", "eslint", "golangci-lint", "shellcheck", "rubocop"}
+TYPECHECK_TOOLS = {"mypy", "pyright", "basedpyright"}
+FORMAT_TOOLS = {"black", "isort", "prettier", "gofmt", "goimports", "rustfmt"}
+
+
+def split_segments(command: str) -> list[str]:
+    """Split on `&&`, `||`, `;`, `|` and newlines outside single or double quotes."""
+    segments: list[str] = []
+    current: list[str] = []
+    quote = ""
+    i = 0
+    n = len(command)
+    while i < n:
+        ch = command[i]
+        if quote:
+            current.append(ch)
+            if ch == "\\" and quote == '"' and i + 1 < n:
+                current.append(command[i + 1])
+                i += 1
+            elif ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+            current.append(ch)
+        elif ch == "\\" and i + 1 < n:
+            current.append(ch + command[i + 1])
+            i += 1
+        elif ch in ";|\n" or (ch == "&" and command[i : i + 2] == "&&"):
+            segments.append("".join(current))
+            current = []
+            if command[i : i + 2] in ("&&", "||"):
+                i += 1
+        else:
+            current.append(ch)
+        i += 1
+    segments.append("".join(current))
+    return [seg.strip() for seg in segments if seg.strip()]
+
+
+def tokenize(segment: str) -> list[str]:
+    """Whitespace tokens with surrounding quotes removed; never runs a shell parser that raises."""
+    tokens: list[str] = []
+    for raw in segment.split():
+        if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "'\"":
+            raw = raw[1:-1]
+        tokens.append(raw)
+    return tokens
+
+
+def segment_words(segment: str) -> list[str]:
+    """The tokens of a segment after assignments and wrappers, with the tool as a basename."""
+    words = tokenize(segment)
+    while words:
+        first = words[0]
+        if _ASSIGNMENT.match(first):
+            words = words[1:]
+        elif first in WRAPPERS:
+            words = words[1:]
+        elif len(words) >= 2 and (first, words[1]) in TWO_WORD_WRAPPERS:
+            words = words[2:]
+        elif len(words) >= 2 and _PYTHON.fullmatch(os.path.basename(first)) and words[1] == "-m":
+            words = words[2:]
+        else:
+            break
+    if words:
+        words[0] = os.path.basename(words[0]) or words[0]
+    return words
+
+
+def segment_kind(words: list[str]) -> str:
+    if not words:
+        return "noop"
+    tool = words[0]
+    sub = words[1] if len(words) > 1 else ""
+    rest = words[1:]
+    for classify in (_test_kind, _build_kind, _lint_kind, _format_kind, _git_kind, _install_kind):
+        kind = classify(tool, sub, rest)
+        if kind:
+            return kind
+    if tool in INSPECT_TOOLS:
+        return "inspect"
+    if tool == "sed":
+        return "run" if any(w.startswith("-i") or w == "--in-place" for w in rest) else "inspect"
+    if tool in NOOP_TOOLS:
+        return "noop"
+    return "run"
+
+
+def _js_run_script(tool: str, sub: str, rest: list[str]) -> str:
+    if tool in JS_RUNNERS and sub == "run" and len(rest) > 1:
+        return rest[1]
+    return ""
+
+
+def _test_kind(tool: str, sub: str, rest: list[str]) -> str:
+    if tool in TEST_TOOLS:
+        return "test"
+    if tool in JS_RUNNERS and sub == "test":
+        return "test"
+    if _js_run_script(tool, sub, rest).startswith("test"):
+        return "test"
+    pairs = {("deno", "test"), ("go", "test"), ("cargo", "test"), ("cargo", "nextest"),
+             ("mix", "test"), ("dotnet", "test"), ("gradle", "test"), ("mvn", "test")}
+    if (tool, sub) in pairs:
+        return "test"
+    if tool == "make" and sub in ("test", "check", "tests"):
+        return "test"
+    if tool in ("gradlew", "./gradlew") and sub == "test":
+        return "test"
+    return ""
+
+
+def _build_kind(tool: str, sub: str, rest: list[str]) -> str:
+    if _js_run_script(tool, sub, rest).startswith("build"):
+        return "build"
+    if tool == "tsc":
+        return "typecheck" if "--noEmit" in rest else "build"
+    if tool == "webpack" or (tool == "vite" and sub == "build"):
+        return "build"
+    pairs = {("cargo", "build"), ("go", "build"), ("dotnet", "build"), ("gradle", "build"),
+             ("gradle", "assemble")}
+    if (tool, sub) in pairs:
+        return "build"
+    if tool == "make" and sub in ("", "all", "build"):
+        return "build"
+    if tool == "mvn" and sub in ("package", "compile", "install"):
+        return "build"
+    if tool == "build":  # `python -m build`, after the wrapper is dropped
+        return "build"
+    if tool == "cmake" and sub == "--build":
+        return "build"
+    return ""
+
+
+def _lint_kind(tool: str, sub: str, rest: list[str]) -> str:
+    if tool in LINT_TOOLS or (tool == "ruff" and sub == "check"):
+        return "lint"
+    if tool in TYPECHECK_TOOLS:
+        return "typecheck"
+    if (tool == "biome" and sub in ("lint", "check")) or (tool, sub) in {
+        ("cargo", "clippy"), ("go", "vet"),
+    }:
+        return "lint"
+    script = _js_run_script(tool, sub, rest)
+    if script in ("typecheck", "type-check"):
+        return "typecheck"
+    if script.startswith("lint"):
+        return "lint"
+    return ""
+
+
+def _format_kind(tool: str, sub: str, rest: list[str]) -> str:
+    if tool in FORMAT_TOOLS or (tool, sub) in {("ruff", "format"), ("go", "fmt"), ("cargo", "fmt")}:
+        return "format"
+    return ""
+
+
+def _git_kind(tool: str, sub: str, rest: list[str]) -> str:
+    if tool != "git":
+        return ""
+    if sub == "commit":
+        return "git_commit"
+    if sub == "push":
+        return "git_push"
+    if sub in GIT_INSPECT:
+        return "inspect"
+    return "run"
+
+
+def _install_kind(tool: str, sub: str, rest: list[str]) -> str:
+    if tool in ("pip", "pip3") and sub == "install":
+        return "install"
+    if tool == "uv" and sub in ("add", "pip", "sync"):
+        return "install"
+    if tool == "poetry" and sub in ("add", "install"):
+        return "install"
+    if tool in JS_RUNNERS and sub in ("install", "add", "i"):
+        return "install"
+    if (tool, sub) in {("cargo", "add"), ("go", "get"), ("brew", "install")}:
+        return "install"
+    if tool in ("apt", "apt-get") and sub == "install":
+        return "install"
+    return ""
+
+
+class CommandFacts:
+    """Everything derived from one shell command, computed once."""
+
+    __slots__ = ("kinds", "norm", "segments", "shape", "words")
+
+    def __init__(self, command: str) -> None:
+        self.segments = split_segments(command)
+        self.words = [segment_words(seg) for seg in self.segments]
+        self.kinds = frozenset(segment_kind(words) for words in self.words) or frozenset({"noop"})
+        self.norm = " ".join(command.split())[:300]
+        self.shape = command_shape(self.words)
+
+    @property
+    def read_only(self) -> bool:
+        return self.kinds <= READ_ONLY_KINDS
+
+    @property
+    def verification(self) -> bool:
+        return bool(self.kinds & VERIFICATION_KINDS)
+
+    def tokens(self) -> list[str]:
+        """Tool tokens, one per segment."""
+        return [words[0] for words in self.words if words]
+
+
+def command_shape(all_words: list[list[str]]) -> str:
+    """The tool token plus the next token of the first non-noop segment."""
+    for words in all_words:
+        if words and segment_kind(words) != "noop":
+            return " ".join(words[:2])
+    return ""
+
+
+# --- failures -----------------------------------------------------------------------------
+
+_EXIT_CODE = re.compile(r"^Exit code (\d+)")
+_TRACEBACK_LAST = re.compile(r"^([A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt))(:\s*(.*))?$")
+_ERRORISH = re.compile(r"error|fatal:|ERR!|not found|denied|cannot|failed", re.IGNORECASE)
+_PATH_TOKEN = re.compile(r"\S*[/\\]\S*")
+_HEX_RUN = re.compile(r"\b(?=[0-9a-f]*[0-9])[0-9a-f]{7,}\b")
+_DIGITS = re.compile(r"\d+")
+BENIGN_GIT = "git diff --exit-code"
+
+
+def parse_failure(error: str) -> tuple[int | None, str]:
+    """(exit code from a first line `Exit code N`, the error without that line)."""
+    first, _, rest = error.partition("\n")
+    match = _EXIT_CODE.match(first)
+    if match:
+        return int(match.group(1)), rest
+    return None, error
+
+
+def error_signature(family: str, body: str) -> str:
+    """Family-prefixed, normalised signature of an error text (spec §1.4)."""
+    lines = body.splitlines()
+    chosen = ""
+    for line in reversed(lines):
+        if _TRACEBACK_LAST.match(line.strip()):
+            chosen = line.strip()
+            break
+    if not chosen:
+        chosen = next((line for line in lines if _ERRORISH.search(line)), "")
+    if not chosen:
+        chosen = next((line for line in lines if line.strip()), "")
+    text = chosen.lower()
+    text = _PATH_TOKEN.sub("<path>", text)
+    text = _HEX_RUN.sub("<hex>", text)
+    text = _DIGITS.sub("<n>", text)
+    text = " ".join(text.split())[:120]
+    return f"{family}:{text}"
+
+
+def is_benign_failure(
+    command: str, facts: CommandFacts, exit_code: int | None, body: str, tools: list[str]
+) -> bool:
+    if exit_code != 1:
+        return False
+    if sum(1 for line in body.splitlines() if line.strip()) > 1:
+        return False
+    if not facts.words or not facts.words[-1]:
+        return False
+    last = facts.words[-1]
+    if last[0] in tools:
+        return True
+    return " ".join(last[:3]) == "git diff --exit-code" or (
+        last[:2] == ["git", "diff"] and "--exit-code" in last
+    )

@@ -1,0 +1,96 @@
+"""Where posttool keeps its files, and how events map to projects and sessions."""
+
+from __future__ import annotations
+
+import os
+import re
+
+from posttool.lib.text import sha256_hex
+
+HOME_ENV = "POSTTOOL_HOME"
+PROJECT_DIR_ENV = "CLAUDE_PROJECT_DIR"
+MAX_ROOT_LEVELS = 40
+_SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,100}")
+ANONYMOUS_SESSION = "_anonymous"
+
+
+def resolve_home(explicit: str | None = None, environ: dict[str, str] | None = None) -> str:
+    """`--home`, else `$POSTTOOL_HOME`, else the platform's user data directory.
+
+    platformdirs costs ~55 module imports, so it is loaded only when no home was given;
+    `posttool install` writes the resolved home into the hook command for that reason.
+    """
+    environ = os.environ if environ is None else environ
+    chosen = explicit or environ.get(HOME_ENV)
+    if chosen:
+        return os.path.abspath(os.path.expanduser(chosen))
+    from platformdirs import user_data_dir
+
+    return user_data_dir("posttool", appauthor=False)
+
+
+def ensure_private_dir(path: str) -> None:
+    """Create `path` (and parents) as 0700; tighten it if it already exists."""
+    os.makedirs(path, mode=0o700, exist_ok=True)
+    try:
+        if os.stat(path).st_mode & 0o077:
+            os.chmod(path, 0o700)
+    except OSError:
+        pass
+
+
+def sessions_dir(home: str) -> str:
+    return os.path.join(home, "sessions")
+
+
+def project_dir(home: str, project_key: str) -> str:
+    return os.path.join(home, "projects", project_key)
+
+
+def lint_cache_dir(home: str) -> str:
+    return os.path.join(home, "cache", "lint")
+
+
+def session_key(session_id: str) -> str:
+    if not session_id:
+        return ANONYMOUS_SESSION
+    if _SESSION_ID.fullmatch(session_id):
+        return session_id
+    return sha256_hex(session_id.encode("utf-8", "surrogatepass"))[:32]
+
+
+def project_root(cwd: str, environ: dict[str, str] | None = None) -> str:
+    """`$CLAUDE_PROJECT_DIR` when it contains cwd, else the nearest ancestor with `.git`, else cwd."""
+    environ = os.environ if environ is None else environ
+    declared = environ.get(PROJECT_DIR_ENV)
+    if declared:
+        declared = os.path.normpath(declared)
+        if is_within(cwd, declared):
+            return declared
+    current = os.path.normpath(cwd)
+    for _ in range(MAX_ROOT_LEVELS):
+        if os.path.lexists(os.path.join(current, ".git")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            break
+        current = parent
+    return os.path.normpath(cwd)
+
+
+def project_key(root: str) -> str:
+    real = os.path.normcase(os.path.realpath(root))
+    return sha256_hex(real.encode("utf-8", "surrogatepass"))[:16]
+
+
+def is_within(path: str, root: str) -> bool:
+    path = os.path.normpath(path)
+    root = os.path.normpath(root)
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def display_path(path: str, root: str) -> str:
+    """Relative to the project root with `/` separators when inside it, else absolute."""
+    if is_within(path, root) and os.path.normpath(path) != os.path.normpath(root):
+        return os.path.relpath(path, root).replace(os.sep, "/")
+    return path

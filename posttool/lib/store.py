@@ -1,0 +1,197 @@
+"""The session document on disk: one exclusive lock from load to save, atomic writes, and
+nothing lost (spec §3.1): a file that does not parse is kept aside, a newer schema is never
+overwritten."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+from posttool.lib import paths
+from posttool.lib.log import log
+from posttool.lib.schema import SCHEMA_VERSION, apply_caps, coerce_session, new_session
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+DEFAULT_MAX_BYTES = 262_144
+LOCK_POLL_S = 0.005
+
+
+class LockTimeout(Exception):
+    """The lock was not acquired in time."""
+
+
+class FileLock:
+    """An exclusive advisory lock on `<path>` (flock on POSIX, msvcrt.locking on Windows)."""
+
+    __slots__ = ("fd", "path")
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.fd: int | None = None
+
+    def acquire(self, timeout: float) -> None:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                _lock_fd(fd)
+                self.fd = fd
+                return
+            except OSError:
+                if time.monotonic() >= deadline:
+                    os.close(fd)
+                    raise LockTimeout(self.path) from None
+                time.sleep(LOCK_POLL_S)
+
+    def release(self) -> None:
+        if self.fd is None:
+            return
+        try:
+            _unlock_fd(self.fd)
+        finally:
+            os.close(self.fd)
+            self.fd = None
+
+
+def _lock_fd(fd: int) -> None:
+    if fcntl is not None:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    else:  # pragma: no cover - Windows
+        import msvcrt
+
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+
+
+def _unlock_fd(fd: int) -> None:
+    if fcntl is not None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+    else:  # pragma: no cover - Windows
+        import msvcrt
+
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+
+
+def write_atomic(path: str, data: bytes) -> None:
+    """Write to a temp file in the same folder, then rename over `path` (mode 0600)."""
+    tmp = f"{path}.tmp-{os.getpid()}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def dump_json(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode(
+        "utf-8", "surrogatepass"
+    )
+
+
+def keep_aside(path: str, now: float) -> str:
+    """Rename an unreadable file to `<path>.corrupt-<unix>`; never deletes anything."""
+    target = f"{path}.corrupt-{int(now)}"
+    suffix = 1
+    while os.path.exists(target):
+        target = f"{path}.corrupt-{int(now)}-{suffix}"
+        suffix += 1
+    os.replace(path, target)
+    return target
+
+
+class SessionStore:
+    """Load once, save once, under one exclusive lock held in between."""
+
+    __slots__ = ("_loaded_bytes", "lock", "path", "read_only", "status")
+
+    def __init__(self, home: str, session_key: str) -> None:
+        folder = paths.sessions_dir(home)
+        paths.ensure_private_dir(folder)
+        self.path = os.path.join(folder, f"{session_key}.json")
+        self.lock = FileLock(self.path + ".lock")
+        self.read_only = False
+        self.status = "new"
+        self._loaded_bytes: bytes | None = None
+
+    def open(self, session_id: str, project_key: str, now: float,
+             timeout: float = 2.0) -> dict[str, Any]:
+        """Take the lock and return the session document (fresh when missing or unusable)."""
+        self.lock.acquire(timeout)
+        try:
+            return self._load(session_id, project_key, now)
+        except BaseException:
+            self.lock.release()
+            raise
+
+    def _load(self, session_id: str, project_key: str, now: float) -> dict[str, Any]:
+        try:
+            with open(self.path, "rb") as handle:
+                raw = handle.read()
+        except FileNotFoundError:
+            return new_session(session_id, project_key, now)
+        try:
+            loaded = json.loads(raw)
+            if not isinstance(loaded, dict):
+                raise ValueError("not a JSON object")
+        except ValueError as exc:
+            kept = keep_aside(self.path, now)
+            log(f"state: {self.path} does not parse ({exc}); kept as {kept}, starting fresh")
+            self.status = "corrupt"
+            return new_session(session_id, project_key, now)
+        schema = loaded.get("schema")
+        if isinstance(schema, int) and not isinstance(schema, bool) and schema > SCHEMA_VERSION:
+            log(f"state: {self.path} has schema {schema} > {SCHEMA_VERSION}; "
+                "running on fresh state that will not be saved")
+            self.read_only = True
+            self.status = "newer"
+            return new_session(session_id, project_key, now)
+        self._loaded_bytes = raw
+        self.status = "loaded"
+        doc = coerce_session(migrate(loaded))
+        if not doc["created_at"]:
+            doc["created_at"] = now
+        doc["session_id"] = doc["session_id"] or session_id
+        doc["project_key"] = doc["project_key"] or project_key
+        return doc
+
+    def save(self, doc: dict[str, Any], caps: dict[str, int] | None = None,
+             max_bytes: int = DEFAULT_MAX_BYTES) -> bool:
+        """Trim and write the document atomically; skipped when read-only or unchanged."""
+        if self.read_only:
+            return False
+        apply_caps(doc, caps)
+        data = dump_json(doc)
+        if len(data) > max_bytes:
+            log(f"state: {self.path} is {len(data)} bytes > {max_bytes}; halving list caps")
+            apply_caps(doc, caps, halve=True)
+            data = dump_json(doc)
+        if data == self._loaded_bytes:
+            return False
+        write_atomic(self.path, data)
+        self._loaded_bytes = data
+        return True
+
+    def close(self) -> None:
+        self.lock.release()
+
+
+def migrate(doc: dict[str, Any]) -> dict[str, Any]:
+    """Bring an older document up to SCHEMA_VERSION, one step at a time."""
+    version = doc.get("schema")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        doc["schema"] = SCHEMA_VERSION  # pre-versioned files: the template keeps what fits
+    return doc

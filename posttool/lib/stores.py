@@ -1,0 +1,129 @@
+"""Project stores (spec §3.4): read_cache, exploration_cache and lessons, one JSON file each
+under `<home>/projects/<project_key>/`, loaded only when a hook that declares one is about to
+run, each under its own lock until the call saves."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from posttool.lib import paths
+from posttool.lib.log import log
+from posttool.lib.store import FileLock, LockTimeout, dump_json, keep_aside, write_atomic
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from posttool.lib.config import Config
+
+STORE_SCHEMA = 1
+STORE_LOCK_TIMEOUT_S = 1.0
+DAY = 86400.0
+
+# name: (timestamp field, ttl config key, default ttl seconds, cap config key, default cap)
+STORE_RULES: dict[str, tuple[str, str, float, str, int]] = {
+    "read_cache": ("read_at", "stores.read_cache.ttl_s", DAY,
+                   "stores.read_cache.max_entries", 500),
+    "exploration_cache": ("stored_at", "stores.exploration_cache.ttl_s", DAY,
+                          "stores.exploration_cache.max_entries", 100),
+    "lessons": ("last_seen", "stores.lessons.ttl_days", 30.0,
+                "stores.lessons.max_entries", 200),
+}
+STORE_ORDER = tuple(STORE_RULES)
+
+
+def store_rules(name: str, config: Config) -> tuple[str, float, int]:
+    """(timestamp field, ttl in seconds, cap) for a store, with the user's overrides."""
+    field, ttl_key, ttl_default, cap_key, cap_default = STORE_RULES[name]
+    ttl = float(config.get(ttl_key, ttl_default))
+    if ttl_key.endswith("_days"):
+        ttl *= DAY
+    return field, ttl, int(config.get(cap_key, cap_default))
+
+
+def live_entries(entries: dict[str, Any], field: str, ttl: float, now: float) -> dict[str, Any]:
+    def fresh(entry: Any) -> bool:
+        stamp = entry.get(field) if isinstance(entry, dict) else None
+        return isinstance(stamp, (int, float)) and now - stamp < ttl
+
+    return {key: entry for key, entry in entries.items() if fresh(entry)}
+
+
+class _OpenStore:
+    __slots__ = ("entries", "lock", "loaded_bytes", "path", "writable")
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.lock = FileLock(path + ".lock")
+        self.entries: dict[str, Any] = {}
+        self.loaded_bytes: bytes | None = None
+        self.writable = False
+
+
+class ProjectStores:
+    """Lazy handles on one project's stores for the duration of one call."""
+
+    def __init__(self, home: str, project_key: str, config: Config, now: float) -> None:
+        self.folder = paths.project_dir(home, project_key)
+        self.config = config
+        self.now = now
+        self._open: dict[str, _OpenStore] = {}
+
+    def entries(self, name: str) -> dict[str, Any]:
+        if name not in STORE_RULES:
+            raise KeyError(f"unknown project store {name!r}")
+        opened = self._open.get(name)
+        if opened is None:
+            opened = self._load(name)
+            self._open[name] = opened
+        return opened.entries
+
+    def _load(self, name: str) -> _OpenStore:
+        paths.ensure_private_dir(self.folder)
+        opened = _OpenStore(os.path.join(self.folder, f"{name}.json"))
+        try:
+            opened.lock.acquire(STORE_LOCK_TIMEOUT_S)
+            opened.writable = True
+        except (LockTimeout, OSError) as exc:
+            log(f"store {name}: lock not acquired ({exc}); read-only for this call")
+        try:
+            with open(opened.path, "rb") as handle:
+                raw = handle.read()
+            data = json.loads(raw)
+            if not isinstance(data, dict) or not isinstance(data.get("entries"), dict):
+                raise ValueError("not a store document")
+            if isinstance(data.get("schema"), int) and data["schema"] > STORE_SCHEMA:
+                log(f"store {name}: newer schema {data['schema']}; read-only for this call")
+                opened.writable = False
+                return opened
+            opened.loaded_bytes = raw
+            field, ttl, _ = store_rules(name, self.config)
+            opened.entries = live_entries(data["entries"], field, ttl, self.now)
+        except FileNotFoundError:
+            pass
+        except ValueError as exc:
+            if opened.writable:
+                kept = keep_aside(opened.path, self.now)
+                log(f"store {name}: does not parse ({exc}); kept as {kept}")
+        return opened
+
+    def is_loaded(self, name: str) -> bool:
+        return name in self._open
+
+    def save_all(self) -> None:
+        for name, opened in self._open.items():
+            if not opened.writable:
+                continue
+            field, ttl, cap = store_rules(name, self.config)
+            entries = live_entries(opened.entries, field, ttl, self.now)
+            if len(entries) > cap:
+                newest = sorted(entries.items(), key=lambda kv: kv[1].get(field, 0))[-cap:]
+                entries = dict(newest)
+            data = dump_json({"schema": STORE_SCHEMA, "entries": entries})
+            if data != opened.loaded_bytes:
+                write_atomic(opened.path, data)
+
+    def close(self) -> None:
+        for opened in self._open.values():
+            opened.lock.release()

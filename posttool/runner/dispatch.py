@@ -1,0 +1,138 @@
+"""Run the matching hooks in (priority, name) order, each isolated from the others' failures.
+
+Before a hook runs, the state it may change is snapshotted (its declared sections, the
+cooldowns, the call facts, the entries of its project stores). If it raises or overruns its
+budget, the snapshot is restored and its message dropped; `hook_health` records why, and after
+`runner.suspend_after` consecutive failures the hook is suspended for the session.
+"""
+
+from __future__ import annotations
+
+import time
+
+from posttool.lib.log import log
+from posttool.lib.schema import HEALTH_RECORD, copy_json, default_of
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from typing import Any
+
+    from posttool.lib.message import Message
+    from posttool.lib.state import State
+    from posttool.runner.event import Event
+    from posttool.runner.registry import HookRecord
+
+DEFAULT_SUSPEND_AFTER = 3
+TimingCallback = "Callable[[str, float], None]"
+
+
+def enabled_hooks(hooks: Iterable[HookRecord], state: State) -> list[HookRecord]:
+    """Hooks that are enabled in config/env and not suspended for this session."""
+    health = state.doc["hook_health"]
+    return [
+        record for record in hooks
+        if state.config.hook_enabled(record.name, record.enabled)
+        and not health.get(record.name, {}).get("suspended", False)
+    ]
+
+
+def dispatch(
+    hooks: Iterable[HookRecord],
+    event: Event,
+    state: State,
+    on_timing: Callable[[str, float], None] | None = None,
+) -> list[Message]:
+    messages: list[Message] = []
+    for record in enabled_hooks(hooks, state):
+        message = run_one(record, event, state, on_timing)
+        if message is not None:
+            messages.append(message)
+    return messages
+
+
+def run_one(
+    record: HookRecord,
+    event: Event,
+    state: State,
+    on_timing: Callable[[str, float], None] | None = None,
+) -> Message | None:
+    snapshot = take_snapshot(record, state)
+    state.hook = record.name
+    budget_ms = state.config.get(f"{record.name}.budget_ms", _default_budget(record, state))
+    failure = ""
+    message = None
+    wall_start = time.perf_counter()
+    cpu_start = time.process_time()
+    try:
+        message = record.fn(event, state)
+    except Exception as exc:  # noqa: BLE001 - isolation is the point
+        failure = f"{type(exc).__name__}: {exc}"
+    # The budget is checked against CPU time: on a loaded machine wall time also counts the
+    # time other processes held the CPU, which would roll back hooks that did nothing wrong.
+    cpu_ms = (time.process_time() - cpu_start) * 1000
+    wall_ms = (time.perf_counter() - wall_start) * 1000
+    state.hook = ""
+    overrun = not failure and cpu_ms > budget_ms
+    if overrun:
+        failure = f"overran its budget: {cpu_ms:.1f} ms > {budget_ms} ms"
+    record_health(record.name, state, wall_ms, failure, overrun)
+    if on_timing is not None:
+        on_timing(record.name, wall_ms)
+    if failure:
+        restore_snapshot(snapshot, state)
+        log(f"hook {record.name}: {failure}")
+        return None
+    if message is None:
+        return None
+    if not message.text or not message.text.strip():
+        return None
+    message.hook = record.name
+    message.priority = record.priority
+    message.label = message.label or record.name
+    return message
+
+
+def _default_budget(record: HookRecord, state: State) -> float:
+    if record.budget_ms != 50:
+        return record.budget_ms
+    return state.config.get("runner.hook_budget_ms", 50)
+
+
+def take_snapshot(record: HookRecord, state: State) -> dict[str, Any]:
+    doc = state.doc
+    return {
+        "sections": {name: copy_json(doc[name]) for name in record.writes if name in doc},
+        "cooldowns": dict(doc["cooldowns"]),
+        "call": copy_json(state.call),
+        "stores": {name: copy_json(state.store(name)) for name in record.stores},
+    }
+
+
+def restore_snapshot(snapshot: dict[str, Any], state: State) -> None:
+    doc = state.doc
+    for name, value in snapshot["sections"].items():
+        doc[name] = value
+    doc["cooldowns"] = snapshot["cooldowns"]
+    state.call = snapshot["call"]
+    for name, entries in snapshot["stores"].items():
+        live = state.store(name)
+        live.clear()
+        live.update(entries)
+
+
+def record_health(name: str, state: State, ms: float, failure: str, overrun: bool) -> None:
+    health = state.doc["hook_health"].setdefault(name, default_of(HEALTH_RECORD))
+    health["runs"] += 1
+    health["total_ms"] = round(health["total_ms"] + ms, 3)
+    health["max_ms"] = round(max(health["max_ms"], ms), 3)
+    if not failure:
+        health["consecutive"] = 0
+        return
+    health["overruns" if overrun else "errors"] += 1
+    health["consecutive"] += 1
+    health["last_error"] = failure[:200]
+    limit = state.config.get("runner.suspend_after", DEFAULT_SUSPEND_AFTER)
+    if health["consecutive"] >= limit and not health["suspended"]:
+        health["suspended"] = True
+        log(f"hook {name}: suspended for this session after {health['consecutive']} failures")

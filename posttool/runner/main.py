@@ -1,0 +1,72 @@
+"""The `posttool` command. `posttool run` takes a fast path that imports neither argparse nor
+any subcommand: it is started once per tool call, and every import is paid every time."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+class _LogStream:
+    """Stands in for stderr during `run`: nothing may reach the agent's terminal."""
+
+    def write(self, text: str) -> int:
+        if text.strip():
+            from posttool.lib.log import log
+
+            log(f"stderr: {text.rstrip()}")
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+def parse_run_args(args: list[str]) -> str | None | bool:
+    """The `--home` of `run [--home DIR]`; False when the arguments need the full CLI."""
+    home: str | None = None
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--home" and i + 1 < len(args):
+            home = args[i + 1]
+            i += 2
+        elif arg.startswith("--home="):
+            home = arg.split("=", 1)[1]
+            i += 1
+        else:
+            return False
+    return home
+
+
+def run_fast(home_arg: str | None) -> int:
+    sys.stderr = _LogStream()
+    out = "{}"
+    try:
+        from posttool.lib.paths import resolve_home
+        from posttool.runner.run import handle
+
+        data = sys.stdin.buffer.read()
+        out = handle(data, home=resolve_home(home_arg))
+    except BaseException:  # noqa: BLE001 - exit 0 and valid JSON, whatever happened
+        out = "{}"
+    try:
+        sys.stdout.write(out + "\n")
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["run"]:
+        home = parse_run_args(args[1:])
+        if home is not False:
+            return run_fast(home)  # type: ignore[arg-type]
+    from posttool.runner.cli import main as cli_main
+
+    return cli_main(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,128 @@
+"""Turn the hooks' messages into the one answer Claude Code reads (spec §5)."""
+
+from __future__ import annotations
+
+import json
+
+from posttool.lib.message import SEVERITY_RANK
+from posttool.lib.text import ELLIPSIS
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from posttool.lib.config import Config
+    from posttool.lib.message import Message
+
+MIN_CHARS, MAX_CHARS, DEFAULT_CHARS = 200, 9500, 2000
+FOOTER_RESERVE = 120
+
+
+def utf16_len(text: str) -> int:
+    """Length as Claude Code counts it (UTF-16 code units)."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def cut_utf16(text: str, limit: int) -> str:
+    """Cut to at most `limit` UTF-16 units including a trailing ellipsis."""
+    if utf16_len(text) <= limit:
+        return text
+    out = text[: max(0, limit - 1)]
+    while out and utf16_len(out) > limit - 1:
+        out = out[:-1]
+    return out + ELLIPSIS
+
+
+def trim_message(text: str, max_lines: int, max_chars: int) -> str:
+    text = text.rstrip()
+    lines = text.split("\n")
+    if len(lines) > max_lines:
+        text = "\n".join(lines[:max_lines]) + ELLIPSIS
+    if len(text) > max_chars:
+        text = text[: max_chars - 1] + ELLIPSIS
+    return text
+
+
+def collect(messages: list[Message], max_lines: int, max_chars: int) -> list[Message]:
+    kept: list[Message] = []
+    for message in messages:
+        message.text = trim_message(message.text, max_lines, max_chars)
+        if message.text:
+            kept.append(message)
+    return kept
+
+
+def dedupe(messages: list[Message]) -> list[Message]:
+    seen_texts: set[str] = set()
+    seen_bullets: set[str] = set()
+    kept: list[Message] = []
+    for message in messages:
+        if message.text in seen_texts:
+            continue
+        seen_texts.add(message.text)
+        lines = message.text.split("\n")
+        had_bullets = any(line.startswith("- ") for line in lines[1:])
+        remaining = [lines[0]]
+        for line in lines[1:]:
+            if line.startswith("- "):
+                if line in seen_bullets:
+                    continue
+                seen_bullets.add(line)
+            remaining.append(line)
+        if had_bullets and not any(line.startswith("- ") for line in remaining[1:]):
+            continue
+        message.text = "\n".join(remaining)
+        kept.append(message)
+    return kept
+
+
+def render(message: Message) -> str:
+    return f"[{message.label or message.hook}] {message.text}"
+
+
+def fit_budget(messages: list[Message], budget: int) -> tuple[list[str], list[Message]]:
+    """(rendered texts that fit, messages dropped) under the budget rules of spec §5."""
+    room = budget - FOOTER_RESERVE
+    shown: list[str] = []
+    dropped: list[Message] = []
+    used = 0
+    blocked_below: int | None = None  # severity rank at and after which nothing more is added
+    for index, message in enumerate(messages):
+        rank = SEVERITY_RANK[message.severity]
+        if blocked_below is not None and rank > blocked_below:
+            dropped.append(message)
+            continue
+        text = render(message)
+        cost = utf16_len(text) + (1 if shown else 0)
+        if used + cost <= room:
+            shown.append(text)
+            used += cost
+        elif index == 0:
+            shown.append(cut_utf16(text, room))
+            used = room
+        else:
+            dropped.append(message)
+            if blocked_below is None:
+                blocked_below = rank
+    return shown, dropped
+
+
+def merge(messages: list[Message], config: Config) -> str:
+    """The additionalContext text ('' when no hook had anything to say)."""
+    max_lines = config.get("output.max_message_lines", 7)
+    max_chars = config.get("output.max_message_chars", 700)
+    budget = min(MAX_CHARS, max(MIN_CHARS, int(config.get("output.max_chars", DEFAULT_CHARS))))
+    kept = dedupe(collect(messages, max_lines, max_chars))
+    kept.sort(key=lambda m: (SEVERITY_RANK[m.severity], m.priority, m.hook))
+    shown, dropped = fit_budget(kept, budget)
+    if dropped:
+        names = ", ".join(m.hook for m in dropped)
+        footer = f"[posttool] {len(dropped)} more note(s) omitted: {names}."
+        shown.append(cut_utf16(footer, FOOTER_RESERVE - 1))
+    return "\n".join(shown)
+
+
+def render_answer(event_name: str, text: str) -> str:
+    """One JSON object: the hook output, or `{}` when there is nothing to say."""
+    if not text:
+        return "{}"
+    answer = {"hookSpecificOutput": {"hookEventName": event_name, "additionalContext": text}}
+    return json.dumps(answer, ensure_ascii=False, separators=(",", ":"))

@@ -1,0 +1,136 @@
+"""Hook records, the marking decorator, and the registry built from the family modules.
+
+The decorator only marks a function and returns it unchanged (as pluggy does); the registry is
+built by `load_registry`, which imports the families from one explicit list and validates every
+record there: duplicate names and matchers that do not compile are refused at registration,
+never discovered at call time.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+
+from posttool.runner.event import EVENT_NAMES
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from typing import Any
+
+FAMILY_MODULES = ("cache", "state", "quality", "tracking")
+BOTH_EVENTS = frozenset(EVENT_NAMES)
+SUCCESS_ONLY = frozenset({"PostToolUse"})
+DEFAULT_BUDGET_MS = 50
+MARK = "__posttool_hook__"
+
+
+class RegistrationError(Exception):
+    """A hook declaration is invalid (duplicate name, bad matcher, unknown event...)."""
+
+
+class HookSpec:
+    """What a decorator records; turned into a HookRecord at registration."""
+
+    __slots__ = ("budget_ms", "enabled", "events", "matcher", "may_spawn", "name", "prepare",
+                 "priority", "stores", "writes")
+
+    def __init__(self, **fields: Any) -> None:
+        for key in self.__slots__:
+            setattr(self, key, fields[key])
+
+
+class HookRecord:
+    """A registered hook: frozen once built."""
+
+    __slots__ = ("budget_ms", "enabled", "events", "family", "fn", "matcher", "may_spawn",
+                 "name", "pattern", "prepare", "priority", "stores", "writes")
+
+    def __init__(self, spec: HookSpec, family: str, fn: Callable[..., Any]) -> None:
+        try:
+            compiled = re.compile(spec.matcher)
+        except re.error as exc:
+            raise RegistrationError(f"hook {spec.name}: matcher {spec.matcher!r}: {exc}") from None
+        unknown = set(spec.events) - set(EVENT_NAMES)
+        if unknown or not spec.events:
+            raise RegistrationError(f"hook {spec.name}: bad events {sorted(unknown) or '(none)'}")
+        values = {
+            "name": spec.name, "family": family, "fn": fn, "pattern": spec.matcher,
+            "matcher": compiled, "events": frozenset(spec.events), "priority": spec.priority,
+            "writes": tuple(spec.writes), "stores": tuple(spec.stores),
+            "may_spawn": spec.may_spawn, "budget_ms": spec.budget_ms, "prepare": spec.prepare,
+            "enabled": spec.enabled,
+        }
+        for key, value in values.items():
+            object.__setattr__(self, key, value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("HookRecord is immutable")
+
+    def matches(self, tool_name: str, event_name: str) -> bool:
+        return event_name in self.events and self.matcher.fullmatch(tool_name) is not None
+
+    def __repr__(self) -> str:
+        return f"HookRecord({self.name}, {self.family}, {self.priority})"
+
+
+def hook(
+    name: str,
+    *,
+    matcher: str,
+    priority: int,
+    events: Iterable[str] = BOTH_EVENTS,
+    writes: Iterable[str] = (),
+    stores: Iterable[str] = (),
+    may_spawn: bool = False,
+    budget_ms: int = DEFAULT_BUDGET_MS,
+    prepare: Callable[..., Any] | None = None,
+    enabled: bool = True,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Mark `fn(event, state) -> Message | None` as a hook. Returns the function unchanged."""
+    spec = HookSpec(
+        name=name, matcher=matcher, priority=priority, events=tuple(events), writes=tuple(writes),
+        stores=tuple(stores), may_spawn=may_spawn, budget_ms=budget_ms, prepare=prepare,
+        enabled=enabled,
+    )
+
+    def mark(fn: Callable[..., Any]) -> Callable[..., Any]:
+        setattr(fn, MARK, spec)
+        return fn
+
+    return mark
+
+
+class Registry:
+    """The validated hooks, in execution order (priority, name)."""
+
+    __slots__ = ("by_name", "hooks")
+
+    def __init__(self, records: Iterable[HookRecord]) -> None:
+        by_name: dict[str, HookRecord] = {}
+        for record in records:
+            if record.name in by_name:
+                raise RegistrationError(f"duplicate hook name {record.name!r}")
+            by_name[record.name] = record
+        self.by_name = by_name
+        self.hooks = sorted(by_name.values(), key=lambda r: (r.priority, r.name))
+
+    def matching(self, tool_name: str, event_name: str) -> list[HookRecord]:
+        return [record for record in self.hooks if record.matches(tool_name, event_name)]
+
+
+def records_from_module(module: Any, family: str) -> list[HookRecord]:
+    records = []
+    for value in vars(module).values():
+        spec = getattr(value, MARK, None)
+        if isinstance(spec, HookSpec) and callable(value):
+            records.append(HookRecord(spec, family, value))
+    return records
+
+
+def load_registry(families: Iterable[str] = FAMILY_MODULES) -> Registry:
+    records: list[HookRecord] = []
+    for family in families:
+        module = importlib.import_module(f"posttool.hooks.{family}")
+        records.extend(records_from_module(module, family))
+    return Registry(records)

@@ -1,0 +1,209 @@
+"""`posttool run`: one event in, one JSON answer out, state loaded and saved once.
+
+Whatever arrives, the answer is `{}` or one hook-output object and nothing is raised: every
+problem is written to the log. The order matters: the slow, state-free `prepare` work runs
+before the session lock is taken, and the lock is held from load to save only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+from posttool.lib import log as logging_
+from posttool.lib.config import Config, ConfigError, disabled_from_env, load_config
+from posttool.lib.log import log
+from posttool.lib.paths import ensure_private_dir
+from posttool.lib.state import State
+from posttool.lib.store import LockTimeout, SessionStore
+from posttool.lib.stores import ProjectStores
+from posttool.runner.dispatch import dispatch, enabled_hooks
+from posttool.runner.event import InvalidEvent, build_event
+from posttool.runner.merge import merge, render_answer
+from posttool.runner.registry import load_registry
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    from posttool.runner.event import Event
+    from posttool.runner.registry import HookRecord
+
+EMPTY = "{}"
+SEEN_IDS_CAP = 64
+
+
+def handle(
+    data: bytes,
+    *,
+    home: str,
+    now: float | None = None,
+    on_timing: Callable[[str, float], None] | None = None,
+    environ: dict[str, str] | None = None,
+) -> str:
+    """Process one raw event and return the text to print. Never raises."""
+    try:
+        ensure_private_dir(home)
+        logging_.configure(home)
+        return _handle(data, home, time.time() if now is None else now, on_timing, environ)
+    except Exception as exc:  # noqa: BLE001 - the agent must never see a failure
+        log(f"run: internal error {type(exc).__name__}: {exc}{_where(exc)}")
+        return EMPTY
+
+
+def _where(exc: BaseException) -> str:
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return ""
+    return f" at {tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}"
+
+
+def parse(data: bytes) -> dict[str, Any] | None:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        log(f"run: input is not UTF-8 ({exc.reason} at byte {exc.start}); ignored")
+        return None
+    if not text.strip():
+        log("run: empty input; ignored")
+        return None
+    try:
+        raw = json.loads(text)
+    except ValueError as exc:
+        log(f"run: input is not JSON ({exc}); ignored")
+        return None
+    if not isinstance(raw, dict):
+        log(f"run: input is a JSON {type(raw).__name__}, not an object; ignored")
+        return None
+    return raw
+
+
+def read_config(home: str, environ: dict[str, str] | None) -> Config:
+    env = os.environ if environ is None else environ
+    try:
+        return load_config(home, env)
+    except ConfigError as exc:
+        log(f"config: {exc}; using defaults")
+        return Config({}, disabled_from_env(env))
+
+
+def _handle(
+    data: bytes,
+    home: str,
+    now: float,
+    on_timing: Callable[[str, float], None] | None,
+    environ: dict[str, str] | None,
+) -> str:
+    raw = parse(data)
+    if raw is None:
+        return EMPTY
+    config = read_config(home, environ)
+    try:
+        event = build_event(
+            raw,
+            now=now,
+            max_scan_chars=config.get("common.max_scan_chars"),
+            max_parse_bytes=config.get("common.max_parse_bytes"),
+            environ=environ,
+        )
+    except InvalidEvent as exc:
+        log(f"run: {exc}; ignored")
+        return EMPTY
+    hooks = load_registry().matching(event.tool_name, event.event_name)
+    prepare_event(event, hooks, config, home)
+
+    store = SessionStore(home, event.session_key)
+    try:
+        doc = store.open(event.session_id, event.project_key, now,
+                         timeout=config.get("state.lock_timeout_s", 2.0))
+    except LockTimeout:
+        log(f"run: session lock for {event.session_key} not acquired in time; no hook ran")
+        return EMPTY
+    stores = ProjectStores(home, event.project_key, config, now)
+    try:
+        if event.tool_use_id and event.tool_use_id in doc["seen_tool_use_ids"]:
+            log(f"run: duplicate tool_use_id {event.tool_use_id}; no hook ran")
+            return EMPTY
+        number_call(event, doc, config)
+        event.freeze()
+        state = State(doc, config, stores, now=now, call_index=event.call_index, home=home)
+        messages = dispatch(hooks, event, state, on_timing)
+        doc["updated_at"] = now
+        store.save(doc, caps=_caps(config))
+        stores.save_all()
+    finally:
+        stores.close()
+        store.close()
+    sweep_if_due(home, now, config)
+    return render_answer(event.event_name, merge(messages, config))
+
+
+def prepare_event(event: Event, hooks: list[HookRecord], config: Config, home: str) -> None:
+    """Run the slow, state-free half of hooks that have one, before any lock is taken."""
+    for record in hooks:
+        if record.prepare is None or not config.hook_enabled(record.name, record.enabled):
+            continue
+        try:
+            event.set_runner_fact("prepared", record.prepare(event, config, home))
+        except Exception as exc:  # noqa: BLE001
+            log(f"hook {record.name}: prepare failed: {type(exc).__name__}: {exc}")
+
+
+def number_call(event: Event, doc: dict[str, Any], config: Config) -> None:
+    """Spec §1.5: count the call, remember its id, and decide the turn."""
+    counters = doc["counters"]
+    counters["calls"] += 1
+    call_index = counters["calls"]
+    if event.tool_use_id:
+        seen = doc["seen_tool_use_ids"]
+        seen.append(event.tool_use_id)
+        del seen[:-SEEN_IDS_CAP]
+    turn = doc["turn"]
+    last = doc["last_call_at"]
+    elapsed = max(0.0, event.now - last) if last is not None else None
+    new_turn = False
+    if not event.is_subagent:
+        if event.prompt_id:
+            new_turn = event.prompt_id != turn["key"]
+            key = event.prompt_id
+        else:
+            new_turn = elapsed is None or elapsed >= config.get("turn.idle_gap_s", 600)
+            key = f"idle-{turn['index'] + 1}"
+        if new_turn:
+            turn.update(index=turn["index"] + 1, key=key, started_call=call_index,
+                        started_at=event.now, reads=0, edits=0, agent_calls=0)
+    doc["last_call_at"] = max(event.now, last or 0.0)
+    event.set_runner_fact("call_index", call_index)
+    event.set_runner_fact("turn_index", turn["index"])
+    event.set_runner_fact("turn_key", turn["key"])
+    event.set_runner_fact("new_turn", new_turn)
+
+
+def _caps(config: Config) -> dict[str, int]:
+    prefix = "state.caps."
+    return {
+        key[len(prefix):]: value for key, value in config.values.items()
+        if key.startswith(prefix) and isinstance(value, int) and not isinstance(value, bool)
+    }
+
+
+def sweep_if_due(home: str, now: float, config: Config) -> None:
+    """At most once a day: delete sessions untouched for `state.session_ttl_days`."""
+    marker = os.path.join(home, ".last-sweep")
+    try:
+        if now - os.stat(marker).st_mtime < 86400:
+            return
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return
+    from posttool.lib.sweep import sweep
+
+    try:
+        sweep(home, now, config)
+    except Exception as exc:  # noqa: BLE001
+        log(f"sweep: failed: {type(exc).__name__}: {exc}")
