@@ -138,7 +138,7 @@ def _handle(
     finally:
         stores.close()
         store.close()
-    sweep_if_due(home, now, config)
+    sweep_if_due(home, time.time(), config)  # file mtimes are wall-clock, never injected
     return render_answer(event.event_name, merge(messages, config))
 
 

@@ -1,0 +1,73 @@
+"""The `posttool run` hot path imports only what the event needs (see DESIGN.md)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import Session
+
+FORBIDDEN = {
+    "orjson", "platformdirs", "radon", "ast", "subprocess", "argparse", "typing", "dataclasses",
+    "logging", "pathlib", "tempfile", "hashlib", "shutil", "datetime", "inspect",
+    "posttool.lib.lint", "posttool.runner.cli",
+}
+# What posttool's own code may add to the interpreter's baseline of `json`, `re` and `fcntl`.
+ALLOWED_EXTRA_STDLIB = {"_sha256", "fcntl", "importlib", "importlib._abc"}
+
+PROBE = """
+import json, sys
+home, out_path = sys.argv[1], sys.argv[2]
+sys.argv[1:] = ["run", "--home", home]
+from posttool.runner.main import main
+main()
+with open(out_path, "w") as out:
+    json.dump(sorted(sys.modules), out)
+"""
+BASELINE = "import json, re, sys; json.dump(sorted(sys.modules), open(sys.argv[1], 'w'))"
+
+
+def modules_for(event: dict, home: Path, tmp: Path) -> set[str]:
+    out = tmp / "modules.json"
+    home.mkdir(parents=True, exist_ok=True)
+    (home / ".last-sweep").touch()  # the daily sweep is not part of the per-call path
+    subprocess.run(
+        [sys.executable, "-c", PROBE, str(home), str(out)],
+        input=json.dumps(event).encode(), capture_output=True, check=True,
+    )
+    return set(json.loads(out.read_text()))
+
+
+def baseline(tmp: Path) -> set[str]:
+    out = tmp / "baseline.json"
+    subprocess.run([sys.executable, "-c", BASELINE, str(out)], check=True)
+    return set(json.loads(out.read_text()))
+
+
+def test_read_event_imports(session: Session, tmp_path: Path) -> None:
+    modules = modules_for(session.event("02"), session.home, tmp_path)
+    assert not modules & FORBIDDEN, sorted(modules & FORBIDDEN)
+    ours = {m for m in modules if m.split(".")[0] == "posttool"}
+    assert ours == {
+        "posttool", "posttool.hooks", "posttool.hooks.cache", "posttool.hooks.quality",
+        "posttool.hooks.state", "posttool.hooks.tracking", "posttool.lib", "posttool.lib.config",
+        "posttool.lib.log", "posttool.lib.message", "posttool.lib.paths", "posttool.lib.schema",
+        "posttool.lib.state", "posttool.lib.store", "posttool.lib.stores", "posttool.lib.text",
+        "posttool.runner", "posttool.runner.dispatch", "posttool.runner.event",
+        "posttool.runner.main", "posttool.runner.merge", "posttool.runner.registry",
+        "posttool.runner.run",
+    } | (ours & ALLOWED_POSTTOOL_EXTRAS)
+    extra = modules - baseline(tmp_path) - ours
+    assert extra <= ALLOWED_EXTRA_STDLIB, sorted(extra - ALLOWED_EXTRA_STDLIB)
+
+
+# Shared libraries hooks may use on a Read event (kept explicit so growth is a reviewed change).
+ALLOWED_POSTTOOL_EXTRAS: set[str] = set()
+
+
+def test_bash_event_does_not_load_lint_or_ast(session: Session, tmp_path: Path) -> None:
+    modules = modules_for(session.event("05"), session.home, tmp_path)
+    assert not modules & FORBIDDEN, sorted(modules & FORBIDDEN)
+    assert "posttool.lib.commands" in modules
