@@ -1,0 +1,729 @@
+"""quality_scanner's slow half (spec §4.13 `prepare`, §3.4 lint cache).
+
+Runs ruff (a subprocess) and radon (in-process, in a thread) on one written Python file,
+concurrently and under one deadline, before the session lock is taken, and caches the result
+by content. Imported only when a scannable file was written: never for a Read or Bash event.
+
+Shapes (plain lists, so they round-trip through JSON unchanged):
+- a ruff finding is `[code, row, message, fixable]`; `code` is `"syntax"` for a syntax error;
+- a radon block is `[name, rank, lineno, endline, complexity]`.
+`scan_file` returns `{"hash", "ruff", "radon", "cached"}`; a tool that could not run is `None`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import sys
+import time
+
+from posttool.lib.log import log
+from posttool.lib.paths import ensure_private_dir, is_within, lint_cache_dir
+from posttool.lib.paths_match import match_path, search
+from posttool.lib.text import one_line, sha256
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import subprocess
+    from typing import Any
+
+    from posttool.lib.config import Config
+    from posttool.runner.event import Event
+
+    Finding = list[Any]
+    Block = list[Any]
+
+HOOK = "quality_scanner"
+CACHE_VERSION = 1
+DEFAULT_EXTENSIONS = (".py", ".pyi")
+DEFAULT_TIMEOUT_S = 3.0
+DEFAULT_MAX_FILE_BYTES = 524_288
+DEFAULT_MIN_RANK = "C"
+DEFAULT_RADON_CMD = "radon"
+MAX_KEPT = 50  # findings and blocks kept per file (the `scan.findings` cap)
+MAX_MESSAGE_CHARS = 200
+MAX_CACHE_FILE_BYTES = 262_144
+RANKS = "ABCDEF"
+SYNTAX = "syntax"
+SYNTAX_CODES = frozenset({"invalid-syntax", "syntax-error", "E999"})
+RUFF_ARGS = ("check", "--output-format=json", "--no-cache", "--force-exclude")
+SAFE_FIXES = frozenset({"safe", "automatic"})
+RUFF_CONFIG_NAMES = ("pyproject.toml", "ruff.toml", ".ruff.toml")
+MAX_CONFIG_LEVELS = 40
+# ruff's classic default rules. ruff 0.16 widened its defaults to hundreds of rules (import
+# order, bugbear...); a hook speaking on every write would drown the model in style notes, so a
+# project without ruff configuration of its own gets this set. A configured project gets its own.
+DEFAULT_SELECT = ("E4", "E7", "E9", "F")
+REFRESH_MTIME_AFTER_S = 86_400  # a hit older than this bumps the entry's mtime (pruned by age)
+STALE_TMP_S = 3_600
+
+
+class Settings:
+    """The hook's knobs (spec §4.13), each with its default."""
+
+    __slots__ = (
+        "default_select",
+        "max_file_bytes",
+        "min_rank",
+        "radon_cmd",
+        "ruff_cmd",
+        "timeout_s",
+    )
+
+    def __init__(self, config: Config) -> None:
+        self.timeout_s = max(0.05, float(config.get(f"{HOOK}.timeout_s", DEFAULT_TIMEOUT_S)))
+        self.max_file_bytes = int(config.get(f"{HOOK}.max_file_bytes", DEFAULT_MAX_FILE_BYTES))
+        self.ruff_cmd: str = config.get(f"{HOOK}.ruff_cmd", "")
+        self.radon_cmd: str = config.get(f"{HOOK}.radon_cmd", DEFAULT_RADON_CMD)
+        rank = str(config.get(f"{HOOK}.min_rank", DEFAULT_MIN_RANK)).upper()
+        self.min_rank = rank if len(rank) == 1 and rank in RANKS else DEFAULT_MIN_RANK
+        select = config.get(f"{HOOK}.default_select", list(DEFAULT_SELECT))
+        self.default_select = [str(code) for code in select]
+
+
+# --- the prepare step ---------------------------------------------------------------------
+
+
+def extensions(config: Config) -> set[str]:
+    listed = config.get(f"{HOOK}.extensions", list(DEFAULT_EXTENSIONS))
+    return {str(ext).lower() for ext in listed}
+
+
+def scan_file(event: Event, config: Config, home: str) -> dict[str, Any] | None:
+    """Spec §4.13 `prepare`: the lint result for the written file, or None."""
+    path = event.file_path
+    if not event.ok or not path or not event.path_key or not config.hook_enabled(HOOK):
+        return None
+    if event.ext not in extensions(config):
+        return None
+    # matched like the other quality hooks: on the display path, so only the part inside the
+    # project counts (a project living under a folder named `build/` is still scanned)
+    if search(config.get("common.skip_path_regex"), match_path(event)):
+        return None
+    settings = Settings(config)
+    source = read_source(path, settings.max_file_bytes)
+    if source is None:
+        return None
+    data, before = source
+    digest = sha256(data).hexdigest()
+    ruff = resolve_ruff(settings.ruff_cmd)
+    radon_version = installed_radon_version()
+    radon_cli = None if radon_version else resolve_executable(settings.radon_cmd)
+    if ruff is None:
+        log(f"{HOOK}: ruff not found (ruff_cmd={settings.ruff_cmd!r}); skipping ruff")
+    if ruff is None and radon_version is None and radon_cli is None:
+        log(f"{HOOK}: neither ruff nor radon is available; nothing scanned")
+        return None
+    cwd = event.project_root if os.path.isdir(event.project_root) else os.path.dirname(path)
+    identity = tool_identity(
+        ruff, radon_version, radon_cli, settings.min_rank, path, cwd, settings.default_select
+    )
+    key = cache_key(event.path_key, data, identity)
+    hit = cache_read(home, key)
+    if hit is not None:
+        return {"hash": digest, "ruff": hit[0], "radon": hit[1], "cached": True}
+    run = ToolRun(path, cwd, settings, event.display_path or path)
+    ruff_result, radon_result = run.run(data, ruff, radon_version is not None, radon_cli)
+    if ruff_result is None and radon_result is None:
+        return None
+    if run.cacheable and ruff is not None and unchanged_since(path, before):
+        cache_write(home, key, ruff_result, radon_result)
+    return {"hash": digest, "ruff": ruff_result, "radon": radon_result, "cached": False}
+
+
+def read_source(path: str, max_bytes: int) -> tuple[bytes, tuple[int, int, int]] | None:
+    """The bytes of a regular file of at most `max_bytes`, and its (inode, size, mtime) stamp.
+
+    Opened non-blocking and checked with `fstat` on the open descriptor, so a FIFO or a device
+    swapped in between a check and the read is never read.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
+            return None
+        chunks = []
+        remaining = max_bytes + 1
+        while remaining > 0:
+            chunk = os.read(fd, min(remaining, 1 << 16))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        data = b"".join(chunks)
+        if len(data) > max_bytes:
+            return None
+        return data, (info.st_ino, info.st_size, info.st_mtime_ns)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def unchanged_since(path: str, before: tuple[int, int, int]) -> bool:
+    """True when the file still looks as it did when read (so ruff linted the hashed bytes)."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return False
+    return (info.st_ino, info.st_size, info.st_mtime_ns) == before
+
+
+# --- tools and their identity -------------------------------------------------------------
+
+
+def _is_executable(path: str) -> bool:
+    return os.path.isfile(path) and os.access(path, os.X_OK)
+
+
+def resolve_executable(cmd: str) -> str | None:
+    """A configured command: a path (used as is when executable) or a name looked up on PATH."""
+    if not cmd:
+        return None
+    cmd = os.path.expanduser(cmd)
+    if os.path.dirname(cmd):
+        return os.path.abspath(cmd) if _is_executable(cmd) else None
+    import shutil
+
+    return shutil.which(cmd)
+
+
+def resolve_ruff(ruff_cmd: str = "") -> str | None:
+    """`ruff_cmd` when configured; else the ruff installed beside the running interpreter
+    (ruff is a dependency of posttool); else `ruff` on PATH."""
+    if ruff_cmd:
+        return resolve_executable(ruff_cmd)
+    if os.path.isabs(sys.executable or ""):
+        beside = os.path.join(
+            os.path.dirname(sys.executable), "ruff.exe" if os.name == "nt" else "ruff"
+        )
+        if _is_executable(beside):
+            return beside
+    return resolve_executable("ruff")
+
+
+def installed_radon_version() -> str | None:
+    """radon's version when it is importable in-process (the package `__init__` is tiny; the
+    analysis modules, which pull in `ast`, are imported only on a cache miss)."""
+    try:
+        import radon
+    except ImportError:
+        return None
+    return str(getattr(radon, "__version__", "unknown"))
+
+
+def _stamp(path: str) -> str:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return f"{path}:missing"
+    return f"{os.path.realpath(path)}:{info.st_mtime_ns}:{info.st_size}"
+
+
+def config_stamps(start_dir: str) -> list[str]:
+    """The ruff configuration files that may apply to a file in `start_dir`: every
+    pyproject.toml / ruff.toml / .ruff.toml from there up to the filesystem root, and the
+    user-level ones. Only `stat` is used; editing any of them changes the cache key."""
+    stamps = []
+    current = os.path.abspath(start_dir)
+    for _ in range(MAX_CONFIG_LEVELS):
+        for name in RUFF_CONFIG_NAMES:
+            candidate = os.path.join(current, name)
+            if os.path.isfile(candidate):
+                stamps.append(_stamp(candidate))
+        parent = os.path.dirname(current)
+        if parent == current:
+            break
+        current = parent
+    xdg = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    for name in RUFF_CONFIG_NAMES:
+        candidate = os.path.join(xdg, "ruff", name)
+        if os.path.isfile(candidate):
+            stamps.append(_stamp(candidate))
+    return stamps
+
+
+def has_ruff_config(start_dir: str) -> bool:
+    """Whether ruff will find a configuration of the project's or the user's own for a file in
+    `start_dir`: a ruff.toml / .ruff.toml, or a pyproject.toml with a `[tool.ruff` table."""
+    current = os.path.abspath(start_dir)
+    for _ in range(MAX_CONFIG_LEVELS):
+        for name in RUFF_CONFIG_NAMES:
+            candidate = os.path.join(current, name)
+            if os.path.isfile(candidate) and (
+                name != "pyproject.toml" or _has_ruff_table(candidate)
+            ):
+                return True
+        parent = os.path.dirname(current)
+        if parent == current:
+            break
+        current = parent
+    xdg = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return any(os.path.isfile(os.path.join(xdg, "ruff", name)) for name in RUFF_CONFIG_NAMES)
+
+
+def _has_ruff_table(pyproject: str) -> bool:
+    try:
+        with open(pyproject, "rb") as handle:
+            return b"[tool.ruff" in handle.read(1_000_000)
+    except OSError:
+        return False
+
+
+def ruff_argv(ruff: str, path: str, settings: Settings) -> list[str]:
+    argv = [ruff, *RUFF_ARGS]
+    if settings.default_select and not has_ruff_config(os.path.dirname(path)):
+        argv.append("--select=" + ",".join(settings.default_select))
+    return [*argv, path]
+
+
+def tool_identity(
+    ruff: str | None,
+    radon_version: str | None,
+    radon_cli: str | None,
+    min_rank: str,
+    file_path: str,
+    cwd: str,
+    select: list[str] = [],  # noqa: B006 - read only
+) -> str:
+    """What besides the bytes decides the result. Never runs `--version`."""
+    radon = f"py-{radon_version}" if radon_version else (_stamp(radon_cli) if radon_cli else "none")
+    configs = config_stamps(os.path.dirname(file_path))
+    if not is_within(file_path, cwd):  # ruff's fallback settings come from its working dir
+        configs += config_stamps(cwd)
+    parts = [
+        f"v{CACHE_VERSION}",
+        "ruff=" + (_stamp(ruff) if ruff else "none"),
+        "radon=" + radon,
+        "min_rank=" + min_rank,
+        "select=" + ",".join(select),
+        *configs,
+    ]
+    return "\n".join(parts)
+
+
+def cache_key(path_key: str, data: bytes, identity: str) -> str:
+    """SHA-256 of `path_key + NUL + file bytes + NUL + tool identity` (spec §3.4)."""
+    digest = sha256(path_key.encode("utf-8", "surrogatepass"))
+    digest.update(b"\0")
+    digest.update(data)
+    digest.update(b"\0")
+    digest.update(identity.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+# --- running the tools under one deadline -------------------------------------------------
+
+
+class ToolRun:
+    """ruff and radon on one file, started together and collected by one shared deadline."""
+
+    __slots__ = ("cacheable", "cwd", "display", "path", "settings")
+
+    def __init__(self, path: str, cwd: str, settings: Settings, display: str) -> None:
+        self.path = path
+        self.cwd = cwd
+        self.settings = settings
+        self.display = display
+        self.cacheable = True  # cleared by anything that may not happen again (timeouts...)
+
+    def run(
+        self, data: bytes, ruff: str | None, radon_in_process: bool, radon_cli: str | None
+    ) -> tuple[list[Finding] | None, list[Block] | None]:
+        deadline = time.monotonic() + self.settings.timeout_s
+        ruff_proc = self.start(ruff_argv(ruff, self.path, self.settings), "ruff") if ruff else None
+        radon_proc = None
+        radon_thread = None
+        if radon_in_process:
+            radon_thread = RadonThread(data, self.settings.min_rank)
+            radon_thread.start()
+        elif radon_cli:
+            cmd = [radon_cli, "cc", "--json", "--min", self.settings.min_rank, self.path]
+            radon_proc = self.start(cmd, "radon")
+        ruff_result = None
+        if ruff_proc is not None:
+            out = self.collect(ruff_proc, deadline, "ruff")
+            ruff_result = None if out is None else self.parse_ruff_output(out)
+        radon_result = None
+        if radon_thread is not None:
+            radon_result = self.join_radon(radon_thread, deadline)
+        elif radon_proc is not None:
+            out = self.collect(radon_proc, deadline, "radon")
+            radon_result = None if out is None else self.parse_radon_output(out)
+        return ruff_result, radon_result
+
+    def start(self, argv: list[str], tool: str) -> subprocess.Popen[bytes] | None:
+        import subprocess
+
+        try:
+            return subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                cwd=self.cwd,
+                close_fds=True,
+                start_new_session=os.name == "posix",
+            )
+        except (OSError, ValueError) as exc:
+            self.cacheable = False
+            log(f"{HOOK}: cannot start {tool} ({argv[0]}): {exc}")
+            return None
+
+    def collect(self, proc: subprocess.Popen[bytes], deadline: float, tool: str) -> bytes | None:
+        """stdout of a finished run with exit code 0 or 1; None (logged) otherwise."""
+        import subprocess
+
+        try:
+            out, err = proc.communicate(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            kill(proc)
+            self.cacheable = False
+            log(
+                f"{HOOK}: {tool} timed out after {self.settings.timeout_s:g} s on "
+                f"{self.display}; killed"
+            )
+            return None
+        if proc.returncode not in (0, 1):
+            self.cacheable = False
+            detail = one_line(err.decode("utf-8", "replace"), 300) or "no message"
+            log(f"{HOOK}: {tool} exited {proc.returncode} on {self.display}: {detail}")
+            return None
+        return out
+
+    def parse_ruff_output(self, out: bytes) -> list[Finding] | None:
+        findings = parse_ruff(out)
+        if findings is None:
+            self.cacheable = False
+            log(
+                f"{HOOK}: ruff printed unparsable JSON on {self.display}: "
+                f"{one_line(out.decode('utf-8', 'replace'), 120)!r}"
+            )
+            return None
+        if any(code == "E902" for code, _, _, _ in findings):  # ruff could not read the file
+            self.cacheable = False
+            log(f"{HOOK}: ruff could not read {self.display}; skipping ruff")
+            return None
+        return findings
+
+    def parse_radon_output(self, out: bytes) -> list[Block] | None:
+        blocks = parse_radon_json(out, self.settings.min_rank)
+        if blocks is None:
+            self.cacheable = False
+            log(f"{HOOK}: radon printed unusable JSON on {self.display}")
+        return blocks
+
+    def join_radon(self, thread: RadonThread, deadline: float) -> list[Block] | None:
+        if not thread.join(max(0.0, deadline - time.monotonic())):  # abandoned, not killed
+            self.cacheable = False
+            log(f"{HOOK}: radon timed out after {self.settings.timeout_s:g} s on {self.display}")
+            return None
+        if thread.error is not None:
+            if not isinstance(thread.error, (SyntaxError, ValueError, UnicodeDecodeError)):
+                self.cacheable = False
+            log(
+                f"{HOOK}: radon skipped {self.display}: {type(thread.error).__name__}: "
+                f"{one_line(str(thread.error), 200)}"
+            )
+            return None
+        return thread.result
+
+
+def kill(proc: subprocess.Popen[bytes]) -> None:
+    """Kill a timed-out tool and its whole process group (a wrapper script's children hold
+    the pipes too), then reap it without reading its output."""
+    import signal
+    import subprocess
+    from contextlib import suppress
+
+    with suppress(OSError):
+        if os.name == "posix":
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:  # pragma: no cover - Windows
+            proc.kill()
+    for stream in (proc.stdout, proc.stderr):
+        if stream is not None:
+            with suppress(OSError):
+                stream.close()
+    with suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=1.0)
+
+
+class RadonThread:
+    """radon's `cc_visit` on the decoded source in a daemon thread (radon cannot be killed, so
+    a run past the deadline is abandoned). `threading` is imported only on a cache miss."""
+
+    __slots__ = ("data", "error", "min_rank", "result", "thread")
+
+    def __init__(self, data: bytes, min_rank: str) -> None:
+        import threading
+
+        self.data = data
+        self.min_rank = min_rank
+        self.result: list[Block] | None = None
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self.work, name="posttool-radon", daemon=True)
+
+    def work(self) -> None:
+        try:
+            self.result = radon_blocks(self.data.decode("utf-8-sig"), self.min_rank)
+        except Exception as exc:  # reported by ToolRun.join_radon
+            self.error = exc
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def join(self, timeout: float) -> bool:
+        """True when the analysis finished within `timeout` seconds."""
+        self.thread.join(timeout)
+        return not self.thread.is_alive()
+
+
+# --- parsing ------------------------------------------------------------------------------
+
+
+def is_severe(code: str) -> bool:
+    """Findings that are almost always real bugs: syntax errors, pyflakes (F), E9."""
+    return code == SYNTAX or code.startswith(("F", "E9"))
+
+
+def _int(value: Any, default: int = 1) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
+def parse_ruff(out: bytes) -> list[Finding] | None:
+    """ruff's JSON output as `[code, row, message, fixable]` items, at most MAX_KEPT (severe
+    ones first, then by row), or None when it is not the JSON list ruff prints."""
+    try:
+        items = json.loads(out)
+    except ValueError:
+        return None
+    if not isinstance(items, list):
+        return None
+    findings: list[Finding] = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        code = item.get("code")
+        if code is None or code in SYNTAX_CODES:
+            code = SYNTAX
+        if not isinstance(code, str) or not code:
+            continue
+        location = item.get("location")
+        row = _int(location.get("row")) if isinstance(location, dict) else 1
+        message = one_line(str(item.get("message") or ""), MAX_MESSAGE_CHARS)
+        fix = item.get("fix")
+        # `ruff check --fix` applies safe fixes only; an unsafe or display-only fix is not one.
+        fixable = isinstance(fix, dict) and str(fix.get("applicability", "safe")).lower() in (
+            SAFE_FIXES
+        )
+        findings.append([code, row, message, fixable])
+    findings.sort(key=lambda f: (not is_severe(f[0]), f[1], f[0], f[2]))
+    kept = findings[:MAX_KEPT]
+    kept.sort(key=lambda f: (f[1], f[0], f[2]))
+    return kept
+
+
+def radon_blocks(text: str, min_rank: str = DEFAULT_MIN_RANK) -> list[Block]:
+    """Functions and methods of rank `min_rank` or worse, as `[name, rank, lineno, endline,
+    complexity]` sorted by line. Classes are left out: their score is their methods'."""
+    from radon.complexity import cc_rank, cc_visit
+    from radon.visitors import Function
+
+    blocks: list[Block] = []
+    for block in cc_visit(text):
+        if not isinstance(block, Function):
+            continue
+        rank = cc_rank(block.complexity)
+        if rank >= min_rank:
+            blocks.append([block.fullname, rank, block.lineno, block.endline, block.complexity])
+    blocks.sort(key=lambda b: (b[2], b[0]))
+    return blocks[:MAX_KEPT]
+
+
+def parse_radon_json(out: bytes, min_rank: str = DEFAULT_MIN_RANK) -> list[Block] | None:
+    """`radon cc --json` output (the fallback when radon is not importable)."""
+    try:
+        doc = json.loads(out)
+    except ValueError:
+        return None
+    if not isinstance(doc, dict) or len(doc) != 1:
+        return None
+    items = next(iter(doc.values()))
+    if isinstance(items, dict):  # {"error": "..."}: radon could not parse the file
+        return []
+    if not isinstance(items, list):
+        return None
+    blocks: list[Block] = []
+    for item in items:
+        if not isinstance(item, dict) or item.get("type") not in ("function", "method"):
+            continue
+        rank = item.get("rank")
+        name = item.get("name")
+        if not isinstance(rank, str) or not isinstance(name, str) or rank < min_rank:
+            continue
+        if item.get("type") == "method" and isinstance(item.get("classname"), str):
+            name = f"{item['classname']}.{name}"
+        lineno = _int(item.get("lineno"))
+        blocks.append(
+            [name, rank, lineno, _int(item.get("endline"), lineno), _int(item.get("complexity"), 0)]
+        )
+    blocks.sort(key=lambda b: (b[2], b[0]))
+    return blocks[:MAX_KEPT]
+
+
+# --- the lint cache (spec §3.4) -----------------------------------------------------------
+
+
+def cache_path(home: str, key: str) -> str:
+    return os.path.join(lint_cache_dir(home), key[:2], key + ".json")
+
+
+def _valid_findings(value: Any) -> bool:
+    return isinstance(value, list) and all(
+        isinstance(f, list)
+        and len(f) == 4
+        and isinstance(f[0], str)
+        and isinstance(f[1], int)
+        and isinstance(f[2], str)
+        and isinstance(f[3], bool)
+        for f in value
+    )
+
+
+def _valid_blocks(value: Any) -> bool:
+    return isinstance(value, list) and all(
+        isinstance(b, list)
+        and len(b) == 5
+        and isinstance(b[0], str)
+        and isinstance(b[1], str)
+        and all(isinstance(n, int) for n in b[2:])
+        for b in value
+    )
+
+
+def cache_read(home: str, key: str) -> tuple[list[Finding] | None, list[Block] | None] | None:
+    """(ruff, radon) from the cache, or None on a miss or an entry that does not validate."""
+    path = cache_path(home, key)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        raw = os.read(fd, MAX_CACHE_FILE_BYTES) if stat.S_ISREG(info.st_mode) else b""
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    try:
+        doc = json.loads(raw)
+    except ValueError:
+        doc = None
+    if not (
+        isinstance(doc, dict)
+        and doc.get("v") == CACHE_VERSION
+        and (doc.get("ruff") is None or _valid_findings(doc.get("ruff")))
+        and (doc.get("radon") is None or _valid_blocks(doc.get("radon")))
+    ):
+        log(f"{HOOK}: ignoring an unusable lint cache entry {key[:16]}…")
+        return None
+    if time.time() - info.st_mtime > REFRESH_MTIME_AFTER_S:  # keep entries in use from pruning
+        _touch(path)
+    return doc["ruff"], doc["radon"]
+
+
+def cache_write(home: str, key: str, ruff: list[Finding] | None, radon: list[Block] | None) -> None:
+    """Write an entry once: a private temp file in the shard, then an atomic rename."""
+    final = cache_path(home, key)
+    if os.path.exists(final):
+        return
+    shard = os.path.dirname(final)
+    tmp = os.path.join(shard, f".{key[:16]}.{os.getpid()}.{time.monotonic_ns()}.tmp")
+    payload = json.dumps(
+        {"v": CACHE_VERSION, "ruff": ruff, "radon": radon},
+        separators=(",", ":"),
+        ensure_ascii=False,
+    ).encode("utf-8")
+    try:
+        for directory in (os.path.dirname(lint_cache_dir(home)), lint_cache_dir(home), shard):
+            ensure_private_dir(directory)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+        fd = os.open(tmp, flags, 0o600)
+        try:
+            view = memoryview(payload)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
+        os.replace(tmp, final)
+    except OSError as exc:
+        log(f"{HOOK}: cannot write lint cache entry: {exc}")
+        _unlink(tmp)
+
+
+def prune_lint_cache(home: str, now: float, max_age_days: int = 7, max_files: int = 500) -> int:
+    """The daily sweep: delete entries whose mtime is older than `max_age_days`, then the
+    oldest ones beyond `max_files`, plus stale temp files and empty shards. Returns how many
+    entries were deleted."""
+    root = lint_cache_dir(home)
+    try:
+        shards = [entry.path for entry in os.scandir(root) if entry.is_dir(follow_symlinks=False)]
+    except OSError:
+        return 0
+    max_age_s = max(0, max_age_days) * 86_400
+    removed = 0
+    kept: list[tuple[float, str]] = []
+    for shard in sorted(shards):
+        try:
+            entries = list(os.scandir(shard))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if not entry.is_file(follow_symlinks=False):
+                    continue
+                mtime = entry.stat(follow_symlinks=False).st_mtime
+            except OSError:
+                continue
+            if entry.name.endswith(".tmp"):
+                if now - mtime > STALE_TMP_S:
+                    _unlink(entry.path)
+            elif entry.name.endswith(".json"):
+                if now - mtime > max_age_s:
+                    removed += _unlink(entry.path)
+                else:
+                    kept.append((mtime, entry.path))
+    kept.sort()
+    for _, path in kept[: max(0, len(kept) - max(0, max_files))]:
+        removed += _unlink(path)
+    for shard in shards:
+        _rmdir_if_empty(shard)
+    return removed
+
+
+def _unlink(path: str) -> int:
+    try:
+        os.unlink(path)
+    except OSError:
+        return 0
+    return 1
+
+
+def _rmdir_if_empty(path: str) -> None:
+    try:
+        os.rmdir(path)
+    except OSError:
+        return
+
+
+def _touch(path: str) -> None:
+    try:
+        os.utime(path)
+    except OSError:
+        return
