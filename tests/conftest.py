@@ -148,11 +148,13 @@ def write_config(home: Path, values: dict[str, Any]) -> None:
 
 
 def run_cli(*args: str, stdin: bytes = b"", env: dict[str, str] | None = None,
-            timeout: float = 60) -> subprocess.CompletedProcess[bytes]:
-    """`python -m posttool ARGS` as a real subprocess, with the current environment + `env`."""
+            timeout: float = 60, cwd: str | Path | None = None,
+            ) -> subprocess.CompletedProcess[bytes]:
+    """`python -m posttool ARGS` as a real subprocess, with the current environment + `env`,
+    in `cwd` (default: this process's working directory)."""
     full_env = dict(os.environ)
     full_env.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "posttool", *args], input=stdin, capture_output=True,
-        env=full_env, timeout=timeout, check=False,
+        env=full_env, timeout=timeout, check=False, cwd=cwd,
     )

@@ -11,8 +11,14 @@ import re
 
 WRAPPERS = {"sudo", "time", "nice", "env", "command", "exec", "npx", "bunx"}
 TWO_WORD_WRAPPERS = {
-    ("uv", "run"), ("poetry", "run"), ("pipenv", "run"), ("pdm", "run"), ("hatch", "run"),
-    ("pnpm", "exec"), ("pnpm", "dlx"), ("yarn", "dlx"),
+    ("uv", "run"),
+    ("poetry", "run"),
+    ("pipenv", "run"),
+    ("pdm", "run"),
+    ("hatch", "run"),
+    ("pnpm", "exec"),
+    ("pnpm", "dlx"),
+    ("yarn", "dlx"),
 }
 _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
 _PYTHON = re.compile(r"python[0-9.]*")
@@ -22,14 +28,44 @@ READ_ONLY_KINDS = frozenset({"inspect", "noop"})
 VERIFICATION_KINDS = frozenset({"test", "build", "lint", "typecheck"})
 
 INSPECT_TOOLS = {
-    "ls", "cat", "head", "tail", "less", "more", "wc", "find", "fd", "grep", "rg", "ag", "tree",
-    "pwd", "stat", "file", "which", "type", "du", "df", "jq", "awk",
+    "ls",
+    "cat",
+    "head",
+    "tail",
+    "less",
+    "more",
+    "wc",
+    "find",
+    "fd",
+    "grep",
+    "rg",
+    "ag",
+    "tree",
+    "pwd",
+    "stat",
+    "file",
+    "which",
+    "type",
+    "du",
+    "df",
+    "jq",
+    "awk",
 }
 GIT_INSPECT = {"status", "log", "diff", "show", "blame", "branch", "rev-parse", "ls-files"}
 NOOP_TOOLS = {"echo", "printf", "true", "cd", "export", "set"}
 TEST_TOOLS = {
-    "pytest", "py.test", "tox", "nox", "unittest", "jest", "vitest", "mocha", "ava", "rspec",
-    "phpunit", "ctest",
+    "pytest",
+    "py.test",
+    "tox",
+    "nox",
+    "unittest",
+    "jest",
+    "vitest",
+    "mocha",
+    "ava",
+    "rspec",
+    "phpunit",
+    "ctest",
 }
 LINT_TOOLS = {"flake8", "pylint", "eslint", "golangci-lint", "shellcheck", "rubocop"}
 TYPECHECK_TOOLS = {"mypy", "pyright", "basedpyright"}
@@ -85,19 +121,21 @@ def segment_words(segment: str) -> list[str]:
     words = tokenize(segment)
     while words:
         first = words[0]
-        if _ASSIGNMENT.match(first):
+        if _ASSIGNMENT.match(first) or first in WRAPPERS:
             words = words[1:]
-        elif first in WRAPPERS:
-            words = words[1:]
-        elif len(words) >= 2 and (first, words[1]) in TWO_WORD_WRAPPERS:
-            words = words[2:]
-        elif len(words) >= 2 and _PYTHON.fullmatch(os.path.basename(first)) and words[1] == "-m":
+        elif len(words) >= 2 and _is_two_word_wrapper(first, words[1]):
             words = words[2:]
         else:
             break
     if words:
         words[0] = os.path.basename(words[0]) or words[0]
     return words
+
+
+def _is_two_word_wrapper(first: str, second: str) -> bool:
+    if (first, second) in TWO_WORD_WRAPPERS:
+        return True
+    return second == "-m" and _PYTHON.fullmatch(os.path.basename(first)) is not None
 
 
 def segment_kind(words: list[str]) -> str:
@@ -132,8 +170,16 @@ def _test_kind(tool: str, sub: str, rest: list[str]) -> str:
         return "test"
     if _js_run_script(tool, sub, rest).startswith("test"):
         return "test"
-    pairs = {("deno", "test"), ("go", "test"), ("cargo", "test"), ("cargo", "nextest"),
-             ("mix", "test"), ("dotnet", "test"), ("gradle", "test"), ("mvn", "test")}
+    pairs = {
+        ("deno", "test"),
+        ("go", "test"),
+        ("cargo", "test"),
+        ("cargo", "nextest"),
+        ("mix", "test"),
+        ("dotnet", "test"),
+        ("gradle", "test"),
+        ("mvn", "test"),
+    }
     if (tool, sub) in pairs:
         return "test"
     if tool == "make" and sub in ("test", "check", "tests"):
@@ -150,8 +196,13 @@ def _build_kind(tool: str, sub: str, rest: list[str]) -> str:
         return "typecheck" if "--noEmit" in rest else "build"
     if tool == "webpack" or (tool == "vite" and sub == "build"):
         return "build"
-    pairs = {("cargo", "build"), ("go", "build"), ("dotnet", "build"), ("gradle", "build"),
-             ("gradle", "assemble")}
+    pairs = {
+        ("cargo", "build"),
+        ("go", "build"),
+        ("dotnet", "build"),
+        ("gradle", "build"),
+        ("gradle", "assemble"),
+    }
     if (tool, sub) in pairs:
         return "build"
     if tool == "make" and sub in ("", "all", "build"):
@@ -171,7 +222,8 @@ def _lint_kind(tool: str, sub: str, rest: list[str]) -> str:
     if tool in TYPECHECK_TOOLS:
         return "typecheck"
     if (tool == "biome" and sub in ("lint", "check")) or (tool, sub) in {
-        ("cargo", "clippy"), ("go", "vet"),
+        ("cargo", "clippy"),
+        ("go", "vet"),
     }:
         return "lint"
     script = _js_run_script(tool, sub, rest)
@@ -254,10 +306,11 @@ def command_shape(all_words: list[list[str]]) -> str:
 _EXIT_CODE = re.compile(r"^Exit code (\d+)")
 _TRACEBACK_LAST = re.compile(r"^([A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt))(:\s*(.*))?$")
 _ERRORISH = re.compile(r"error|fatal:|ERR!|not found|denied|cannot|failed", re.IGNORECASE)
-_PATH_TOKEN = re.compile(r"\S*[/\\]\S*")
 _HEX_RUN = re.compile(r"\b(?=[0-9a-f]*[0-9])[0-9a-f]{7,}\b")
 _DIGITS = re.compile(r"\d+")
 BENIGN_GIT = "git diff --exit-code"
+SIGNATURE_SOURCE_CHARS = 2000
+SIGNATURE_SCAN_LINES = 1000
 
 
 def parse_failure(error: str) -> tuple[int | None, str]:
@@ -269,20 +322,29 @@ def parse_failure(error: str) -> tuple[int | None, str]:
     return None, error
 
 
+def error_line(body: str) -> str:
+    """The line an error signature is taken from (spec §1.4, step 1), not yet normalised.
+
+    Bounded for huge outputs: the traceback's last line is looked for in the last
+    `SIGNATURE_SCAN_LINES` lines, an error-ish line in the first ones, and each line is probed
+    on its first `SIGNATURE_SOURCE_CHARS` characters.
+    """
+    lines = body.splitlines()
+    for line in reversed(lines[-SIGNATURE_SCAN_LINES:]):
+        probe = line.strip()[:SIGNATURE_SOURCE_CHARS]
+        if _TRACEBACK_LAST.match(probe):
+            return probe
+    head = lines[:SIGNATURE_SCAN_LINES]
+    chosen = next((line for line in head if _ERRORISH.search(line[:SIGNATURE_SOURCE_CHARS])), "")
+    return chosen or next((line for line in head if line.strip()), "")
+
+
 def error_signature(family: str, body: str) -> str:
     """Family-prefixed, normalised signature of an error text (spec §1.4)."""
-    lines = body.splitlines()
-    chosen = ""
-    for line in reversed(lines):
-        if _TRACEBACK_LAST.match(line.strip()):
-            chosen = line.strip()
-            break
-    if not chosen:
-        chosen = next((line for line in lines if _ERRORISH.search(line)), "")
-    if not chosen:
-        chosen = next((line for line in lines if line.strip()), "")
-    text = chosen.lower()
-    text = _PATH_TOKEN.sub("<path>", text)
+    # Token by token, not `re.sub(r"\S*[/\\]\S*")`, which is quadratic on a long token.
+    # The signature keeps 120 characters; normalising more of a huge line only costs time.
+    tokens = error_line(body)[:SIGNATURE_SOURCE_CHARS].lower().split()
+    text = " ".join("<path>" if "/" in tok or "\\" in tok else tok for tok in tokens)
     text = _HEX_RUN.sub("<hex>", text)
     text = _DIGITS.sub("<n>", text)
     text = " ".join(text.split())[:120]

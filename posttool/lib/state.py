@@ -51,7 +51,17 @@ class State:
     - `hook`: the name of the hook now running; cooldown and config keys are scoped to it.
     """
 
-    __slots__ = ("call", "call_index", "config", "doc", "hook", "home", "now", "_stores")
+    __slots__ = (
+        "_store_snapshots",
+        "_stores",
+        "call",
+        "call_index",
+        "config",
+        "doc",
+        "hook",
+        "home",
+        "now",
+    )
 
     def __init__(
         self,
@@ -71,6 +81,7 @@ class State:
         self.call_index = call_index
         self.hook = ""
         self.home = home
+        self._store_snapshots: dict[str, Any] | None = None
 
     # --- configuration --------------------------------------------------------------------
 
@@ -84,8 +95,14 @@ class State:
 
     # --- cooldowns (spec §3.5) -------------------------------------------------------------
 
-    def ready(self, key: str, *, seconds: float | None = None, calls: int | None = None,
-              hook: str | None = None) -> bool:
+    def ready(
+        self,
+        key: str,
+        *,
+        seconds: float | None = None,
+        calls: int | None = None,
+        hook: str | None = None,
+    ) -> bool:
         entry = self.doc["cooldowns"].get(f"{hook or self.hook}|{key}")
         if not entry or len(entry) < 2:
             return True
@@ -105,5 +122,22 @@ class State:
     # --- project stores (spec §3.4) -------------------------------------------------------
 
     def store(self, name: str) -> dict[str, Any]:
-        """The live entries of a project store the running hook declared in `stores=`."""
-        return self._stores.entries(name)
+        """The live entries of a project store the running hook declared in `stores=`.
+
+        The store is loaded (and locked) on first use, not for every hook that might use it;
+        the dispatcher's rollback copy is taken at that moment too.
+        """
+        entries = self._stores.entries(name)
+        snapshots = self._store_snapshots
+        if snapshots is not None and name not in snapshots:
+            from posttool.lib.schema import copy_json
+
+            snapshots[name] = copy_json(entries)
+        return entries
+
+    def begin_store_snapshots(self) -> None:
+        self._store_snapshots = {}
+
+    def end_store_snapshots(self) -> dict[str, Any]:
+        taken, self._store_snapshots = self._store_snapshots or {}, None
+        return taken

@@ -40,11 +40,11 @@ def stale_sessions(home: str, now: float, ttl_days: float) -> list[str]:
     return sorted(stale)
 
 
-def remove_session(path: str) -> bool:
-    """Delete a session file and its lock, unless a run holds the lock right now."""
+def remove_session(path: str, timeout: float = 0) -> bool:
+    """Delete a session file and its lock, unless a run holds the lock for `timeout` seconds."""
     lock = FileLock(path + ".lock")
     try:
-        lock.acquire(0)
+        lock.acquire(timeout)
     except (LockTimeout, OSError):
         return False
     try:

@@ -1,7 +1,7 @@
 """Run the matching hooks in (priority, name) order, each isolated from the others' failures.
 
 Before a hook runs, the state it may change is snapshotted (its declared sections, the
-cooldowns, the call facts, the entries of its project stores). If it raises or overruns its
+cooldowns, the call facts; a project store's entries when the hook first opens it). If it raises or overruns its
 budget, the snapshot is restored and its message dropped; `hook_health` records why, and after
 `runner.suspend_after` consecutive failures the hook is suspended for the session.
 """
@@ -31,7 +31,8 @@ def enabled_hooks(hooks: Iterable[HookRecord], state: State) -> list[HookRecord]
     """Hooks that are enabled in config/env and not suspended for this session."""
     health = state.doc["hook_health"]
     return [
-        record for record in hooks
+        record
+        for record in hooks
         if state.config.hook_enabled(record.name, record.enabled)
         and not health.get(record.name, {}).get("suspended", False)
     ]
@@ -58,6 +59,7 @@ def run_one(
     on_timing: Callable[[str, float], None] | None = None,
 ) -> Message | None:
     snapshot = take_snapshot(record, state)
+    state.begin_store_snapshots()
     state.hook = record.name
     budget_ms = state.config.get(f"{record.name}.budget_ms", _default_budget(record, state))
     failure = ""
@@ -73,6 +75,7 @@ def run_one(
     cpu_ms = (time.process_time() - cpu_start) * 1000
     wall_ms = (time.perf_counter() - wall_start) * 1000
     state.hook = ""
+    snapshot["stores"] = state.end_store_snapshots()
     overrun = not failure and cpu_ms > budget_ms
     if overrun:
         failure = f"overran its budget: {cpu_ms:.1f} ms > {budget_ms} ms"
@@ -105,7 +108,6 @@ def take_snapshot(record: HookRecord, state: State) -> dict[str, Any]:
         "sections": {name: copy_json(doc[name]) for name in record.writes if name in doc},
         "cooldowns": dict(doc["cooldowns"]),
         "call": copy_json(state.call),
-        "stores": {name: copy_json(state.store(name)) for name in record.stores},
     }
 
 

@@ -8,8 +8,8 @@ never discovered at call time.
 
 from __future__ import annotations
 
-import importlib
 import re
+import sys
 
 from posttool.runner.event import EVENT_NAMES
 
@@ -32,8 +32,18 @@ class RegistrationError(Exception):
 class HookSpec:
     """What a decorator records; turned into a HookRecord at registration."""
 
-    __slots__ = ("budget_ms", "enabled", "events", "matcher", "may_spawn", "name", "prepare",
-                 "priority", "stores", "writes")
+    __slots__ = (
+        "budget_ms",
+        "enabled",
+        "events",
+        "matcher",
+        "may_spawn",
+        "name",
+        "prepare",
+        "priority",
+        "stores",
+        "writes",
+    )
 
     def __init__(self, **fields: Any) -> None:
         for key in self.__slots__:
@@ -43,8 +53,21 @@ class HookSpec:
 class HookRecord:
     """A registered hook: frozen once built."""
 
-    __slots__ = ("budget_ms", "enabled", "events", "family", "fn", "matcher", "may_spawn",
-                 "name", "pattern", "prepare", "priority", "stores", "writes")
+    __slots__ = (
+        "budget_ms",
+        "enabled",
+        "events",
+        "family",
+        "fn",
+        "matcher",
+        "may_spawn",
+        "name",
+        "pattern",
+        "prepare",
+        "priority",
+        "stores",
+        "writes",
+    )
 
     def __init__(self, spec: HookSpec, family: str, fn: Callable[..., Any]) -> None:
         try:
@@ -55,10 +78,18 @@ class HookRecord:
         if unknown or not spec.events:
             raise RegistrationError(f"hook {spec.name}: bad events {sorted(unknown) or '(none)'}")
         values = {
-            "name": spec.name, "family": family, "fn": fn, "pattern": spec.matcher,
-            "matcher": compiled, "events": frozenset(spec.events), "priority": spec.priority,
-            "writes": tuple(spec.writes), "stores": tuple(spec.stores),
-            "may_spawn": spec.may_spawn, "budget_ms": spec.budget_ms, "prepare": spec.prepare,
+            "name": spec.name,
+            "family": family,
+            "fn": fn,
+            "pattern": spec.matcher,
+            "matcher": compiled,
+            "events": frozenset(spec.events),
+            "priority": spec.priority,
+            "writes": tuple(spec.writes),
+            "stores": tuple(spec.stores),
+            "may_spawn": spec.may_spawn,
+            "budget_ms": spec.budget_ms,
+            "prepare": spec.prepare,
             "enabled": spec.enabled,
         }
         for key, value in values.items():
@@ -89,8 +120,15 @@ def hook(
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Mark `fn(event, state) -> Message | None` as a hook. Returns the function unchanged."""
     spec = HookSpec(
-        name=name, matcher=matcher, priority=priority, events=tuple(events), writes=tuple(writes),
-        stores=tuple(stores), may_spawn=may_spawn, budget_ms=budget_ms, prepare=prepare,
+        name=name,
+        matcher=matcher,
+        priority=priority,
+        events=tuple(events),
+        writes=tuple(writes),
+        stores=tuple(stores),
+        may_spawn=may_spawn,
+        budget_ms=budget_ms,
+        prepare=prepare,
         enabled=enabled,
     )
 
@@ -131,6 +169,8 @@ def records_from_module(module: Any, family: str) -> list[HookRecord]:
 def load_registry(families: Iterable[str] = FAMILY_MODULES) -> Registry:
     records: list[HookRecord] = []
     for family in families:
-        module = importlib.import_module(f"posttool.hooks.{family}")
+        name = f"posttool.hooks.{family}"
+        __import__(name)  # `importlib` would add its own imports to every call
+        module = sys.modules[name]
         records.extend(records_from_module(module, family))
     return Registry(records)

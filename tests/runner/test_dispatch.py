@@ -130,3 +130,36 @@ def test_timing_callback_sees_every_run() -> None:
     seen: list[str] = []
     dispatch(registry_of(first, last).hooks, event, state, lambda name, ms: seen.append(name))
     assert seen == ["first", "last"]
+
+
+@hook("store_breaker", matcher=".*", priority=1, stores=("lessons",))
+def store_breaker(event: object, state: State) -> Message:
+    state.store("lessons")["sig"] = {"last_seen": NOW}
+    raise RuntimeError("after writing the store")
+
+
+@hook("store_idle", matcher=".*", priority=2, stores=("lessons",))
+def store_idle(event: object, state: State) -> None:
+    return None
+
+
+def test_store_changes_of_a_failing_hook_are_undone() -> None:
+    from posttool.lib.state import NoStores
+
+    event, state = setup()
+    stores = NoStores()
+    state._stores = stores
+    stores.entries("lessons")["old"] = {"last_seen": NOW}
+    dispatch(registry_of(store_breaker).hooks, event, state)
+    assert stores.entries("lessons") == {"old": {"last_seen": NOW}}
+
+
+def test_a_store_is_not_opened_by_a_hook_that_does_not_use_it(home: object) -> None:
+    from posttool.lib.stores import ProjectStores
+
+    event, state = setup()
+    stores = ProjectStores(str(home), "pk", Config(), NOW)
+    state._stores = stores
+    dispatch(registry_of(store_idle).hooks, event, state)
+    assert not stores.is_loaded("lessons")
+    stores.close()
