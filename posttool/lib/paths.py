@@ -30,13 +30,27 @@ def resolve_home(explicit: str | None = None, environ: dict[str, str] | None = N
 
 
 def ensure_private_dir(path: str) -> None:
-    """Create `path` (and parents) as 0700; tighten it if it already exists."""
-    os.makedirs(path, mode=0o700, exist_ok=True)
+    """Create `path` and any missing parents as 0700; tighten `path` if it already exists.
+
+    `os.makedirs(mode=0o700)` applies the mode to the last folder only, which would leave
+    e.g. `<home>/projects` readable by others.
+    """
     try:
-        if os.stat(path).st_mode & 0o077:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        parent = os.path.dirname(path)
+        if parent and parent != path and not os.path.isdir(parent):
+            ensure_private_dir(parent)
+        try:
+            os.mkdir(path, 0o700)
+        except FileExistsError:
+            pass
+        mode = os.stat(path).st_mode
+    if mode & 0o077:
+        try:
             os.chmod(path, 0o700)
-    except OSError:
-        pass
+        except OSError:
+            pass
 
 
 def sessions_dir(home: str) -> str:
