@@ -1,0 +1,609 @@
+"""Python AST checks for code_quality_gate (§4.12) and state_mutation_guard (§4.14).
+
+Both hooks read the one tree `event.py_parse()` built. Every check reports only code that
+overlaps the added lines, so the walkers skip any statement whose lines hold no added line and
+no added block header above it: an edit of a 5000-line file costs the size of the edit, not the
+file. `ast` is imported inside the functions, so importing this module costs nothing.
+
+Line numbers are the file's (1-based), as in the added lines of the event.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import ast
+    from collections.abc import Iterable, Iterator
+
+MODULE_SCOPE = "<module>"
+MAX_NODES = 12_000  # default work bound per check pass: ~40 ms on a slow core
+MUTATING_METHODS = frozenset(
+    {"append", "extend", "update", "add", "insert", "setdefault", "pop", "clear"}
+)
+ITERATION_MUTATORS = frozenset({"append", "remove", "pop", "insert", "extend", "clear"})
+MUTABLE_CALLS = {"list": "list", "dict": "dict", "set": "set"}
+BLOCKING_EXACT = {
+    "time.sleep": "use `await asyncio.sleep(...)`",
+    "subprocess.run": "use `await asyncio.create_subprocess_exec(...)`",
+    "subprocess.call": "use `await asyncio.create_subprocess_exec(...)`",
+    "subprocess.check_output": "use `await asyncio.create_subprocess_exec(...)`",
+    "open": "use `await asyncio.to_thread(...)` for the file work",
+}
+BLOCKING_HTTP = "use an async client (httpx.AsyncClient, aiohttp) or `await asyncio.to_thread(...)`"
+
+
+class Finding:
+    """One problem: where it is, which check found it, and the scope it belongs to."""
+
+    __slots__ = ("check", "detail", "line", "scope")
+
+    def __init__(self, check: str, line: int, scope: str, detail: str) -> None:
+        self.check = check
+        self.line = line
+        self.scope = scope
+        self.detail = detail
+
+    @property
+    def key_name(self) -> str:
+        """The `<function or line>` part of a cooldown key."""
+        return self.scope if self.scope != MODULE_SCOPE else f"L{self.line}"
+
+    def __repr__(self) -> str:
+        return f"Finding({self.check} L{self.line} {self.scope}: {self.detail!r})"
+
+
+# A frame of the code_quality_gate walk, see `_walk_tree`.
+Frame = tuple["ast.AST", tuple[str, bool], tuple[int, ...], tuple[int, ...], bool, bool]
+
+
+class Budget:
+    """A bound on the nodes a walk may visit, so a huge file costs bounded time (the hooks have
+    100 ms) and the result stays deterministic. Past the bound, walks stop where they are."""
+
+    __slots__ = ("left",)
+
+    def __init__(self, nodes: int) -> None:
+        self.left = nodes
+
+    def spend(self) -> bool:
+        self.left -= 1
+        return self.left >= 0
+
+
+class Lines:
+    """The added line numbers, for overlap tests in O(log n)."""
+
+    __slots__ = ("numbers", "ordered")
+
+    def __init__(self, numbers: Iterable[int]) -> None:
+        self.numbers = frozenset(numbers)
+        self.ordered = sorted(self.numbers)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        index = bisect_left(self.ordered, start)
+        return index < len(self.ordered) and self.ordered[index] <= end
+
+    def __contains__(self, line: object) -> bool:
+        return line in self.numbers
+
+    def any(self, lines: Iterable[int]) -> bool:
+        return any(line in self.numbers for line in lines)
+
+
+def span(node: ast.AST) -> tuple[int, int]:
+    """First and last line of a node, decorators included."""
+    start = getattr(node, "lineno", 0)
+    for decorator in getattr(node, "decorator_list", ()):
+        start = min(start, decorator.lineno)
+    return start, getattr(node, "end_lineno", None) or start
+
+
+def dotted(node: ast.AST, partial: bool = False) -> str:
+    """`a.b.c` for a Name/Attribute chain; with `partial`, the resolvable tail (`x().execute`
+    gives `execute`); else '' when the chain does not start with a name."""
+    import ast
+
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+    elif not partial:
+        return ""
+    return ".".join(reversed(parts))
+
+
+def _qualify(scope: str, name: str) -> str:
+    return name if scope == MODULE_SCOPE else f"{scope}.{name}"
+
+
+# --- code_quality_gate ----------------------------------------------------------------------
+
+
+def _ends_with(name: str, suffixes: Iterable[str]) -> str:
+    for suffix in suffixes:
+        if name == suffix or name.endswith("." + suffix):
+            return suffix
+    return ""
+
+
+def blocking_advice(name: str) -> str:
+    """Advice for a blocking call name inside `async def`, or '' if it is not one."""
+    if name in BLOCKING_EXACT:
+        return BLOCKING_EXACT[name]
+    head, _, rest = name.partition(".")
+    if (
+        (head == "requests" and rest and "." not in rest)
+        or name == "urlopen"
+        or name.endswith(".urlopen")
+    ):
+        return BLOCKING_HTTP
+    return ""
+
+
+class _Walk:
+    """State of one code_quality_gate walk: the first finding per (scope, check)."""
+
+    __slots__ = ("budget", "found", "io_calls", "lines", "max_nesting")
+
+    def __init__(self, lines: Lines, io_calls: list[str], max_nesting: int, budget: Budget) -> None:
+        self.budget = budget
+        self.lines = lines
+        self.io_calls = [c for c in io_calls if isinstance(c, str) and c]
+        self.max_nesting = max_nesting
+        self.found: dict[tuple[str, str], Finding] = {}
+
+    def add(self, check: str, line: int, scope: str, detail: str) -> None:
+        self.found.setdefault((scope, check), Finding(check, line, scope, detail))
+
+
+def quality_findings(
+    tree: ast.Module,
+    added: Iterable[int],
+    io_calls: list[str],
+    max_nesting: int,
+    max_nodes: int = MAX_NODES,
+) -> list[Finding]:
+    """n_plus_one, triple_loop, blocking_in_async and deep_nesting findings, in line order.
+
+    At most one finding per check and scope (function, class body or module), the first in
+    source order whose code overlaps the added lines. The tree is walked depth first in source
+    order until `max_nodes` nodes were visited.
+    """
+    walk = _Walk(Lines(added), io_calls, max_nesting, Budget(max_nodes))
+    if not walk.lines.ordered:
+        return []
+    _walk_tree(walk, tree)
+    return sorted(walk.found.values(), key=lambda f: (f.line, f.check))
+
+
+def _walk_tree(walk: _Walk, tree: ast.Module) -> None:
+    """One depth-first walk. A frame is (node, (scope, in async def), enclosing loop headers,
+    enclosing block headers, inside a loop body, some enclosing block header is an added line).
+    A function or class starts a new scope with no enclosing blocks."""
+    import ast
+
+    lines = walk.lines
+    budget = walk.budget
+    top = (MODULE_SCOPE, False)
+    stack: list[Frame] = [(stmt, top, (), (), False, False) for stmt in reversed(tree.body)]
+    while stack and budget.spend():
+        node, ctx, loops, blocks, in_loop, hot = stack.pop()
+        if isinstance(node, ast.stmt) and not hot and not lines.overlaps(*span(node)):
+            continue
+        children: list[Frame]
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            inner_ctx = (
+                _qualify(ctx[0], node.name),
+                isinstance(node, ast.AsyncFunctionDef),
+            )
+            children = [(s, inner_ctx, (), (), False, False) for s in node.body]
+        elif isinstance(node, ast.Lambda):
+            continue
+        elif isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
+            header = node.lineno
+            inner_loops, inner_blocks = (*loops, header), (*blocks, header)
+            inner_hot = hot or header in lines
+            _check_loop(walk, ctx[0], inner_loops)
+            _check_nesting(walk, ctx[0], inner_blocks)
+            first = node.test if isinstance(node, ast.While) else node.iter
+            children = [(first, ctx, loops, blocks, in_loop, hot)]
+            children += [(s, ctx, inner_loops, inner_blocks, True, inner_hot) for s in node.body]
+            children += [(s, ctx, loops, inner_blocks, in_loop, inner_hot) for s in node.orelse]
+        elif isinstance(node, ast.If):
+            header = node.lineno
+            inner_blocks = (*blocks, header)
+            inner_hot = hot or header in lines
+            _check_nesting(walk, ctx[0], inner_blocks)
+            children = [(node.test, ctx, loops, blocks, in_loop, hot)]
+            children += [(s, ctx, loops, inner_blocks, in_loop, inner_hot) for s in node.body]
+            orelse = node.orelse
+            if _is_elif(node):  # `elif` continues the chain at the same depth
+                children.append((orelse[0], ctx, loops, blocks, in_loop, hot))
+            else:
+                children += [(s, ctx, loops, inner_blocks, in_loop, inner_hot) for s in orelse]
+        elif isinstance(node, (ast.With, ast.AsyncWith, ast.Try, ast.TryStar, ast.Match)):
+            header = node.lineno
+            inner_blocks = (*blocks, header)
+            inner_hot = hot or header in lines
+            _check_nesting(walk, ctx[0], inner_blocks)
+            children = []
+            for expr, body_lists in _block_parts(node):
+                if expr is not None:
+                    children.append((expr, ctx, loops, blocks, in_loop, hot))
+                for stmts in body_lists:
+                    children += [(s, ctx, loops, inner_blocks, in_loop, inner_hot) for s in stmts]
+        elif isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+            children = _comprehension_children(walk, node, ctx, loops, blocks, in_loop, hot)
+        else:
+            if isinstance(node, ast.Call):
+                _check_call(walk, ctx, node, loops, in_loop)
+            children = [(c, ctx, loops, blocks, in_loop, hot) for c in ast.iter_child_nodes(node)]
+        stack.extend(reversed(children))
+
+
+def _is_elif(node: ast.If) -> bool:
+    import ast
+
+    orelse = node.orelse
+    return (
+        len(orelse) == 1
+        and isinstance(orelse[0], ast.If)
+        and orelse[0].col_offset == node.col_offset
+        and orelse[0].lineno != node.lineno
+    )
+
+
+def _block_parts(node: ast.AST) -> Iterator[tuple[ast.AST | None, list[list[ast.stmt]]]]:
+    """(expression evaluated at the block's own depth, statement lists one level deeper)."""
+    import ast
+
+    if isinstance(node, (ast.With, ast.AsyncWith)):
+        for item in node.items:
+            yield item.context_expr, []
+        yield None, [node.body]
+    elif isinstance(node, ast.Match):
+        yield node.subject, []
+        for case in node.cases:
+            yield case.guard, [case.body]
+    else:  # Try, TryStar
+        yield None, [node.body, node.orelse, node.finalbody]
+        for handler in node.handlers:
+            yield handler.type, [handler.body]
+
+
+def _comprehension_children(
+    walk: _Walk,
+    node: ast.AST,
+    ctx: tuple[str, bool],
+    loops: tuple[int, ...],
+    blocks: tuple[int, ...],
+    in_loop: bool,
+    hot: bool,
+) -> list[Frame]:
+    """Each generator of a comprehension is one more loop; its first iterable is evaluated
+    outside them, everything else inside."""
+    import ast
+
+    children: list[Frame] = []
+    inner = loops
+    for index, gen in enumerate(node.generators):
+        children.append((gen.iter, ctx, inner, blocks, in_loop if index == 0 else True, hot))
+        inner = (*inner, getattr(gen.target, "lineno", node.lineno))
+        _check_loop(walk, ctx[0], inner)
+        children += [(cond, ctx, inner, blocks, True, hot) for cond in gen.ifs]
+    if isinstance(node, ast.DictComp):
+        children.append((node.key, ctx, inner, blocks, True, hot))
+        children.append((node.value, ctx, inner, blocks, True, hot))
+    else:
+        children.append((node.elt, ctx, inner, blocks, True, hot))
+    return children
+
+
+def _check_loop(walk: _Walk, scope: str, loops: tuple[int, ...]) -> None:
+    if len(loops) >= 3 and walk.lines.any(loops):
+        outer = loops[-3]
+        walk.add(
+            "triple_loop",
+            loops[-1],
+            scope,
+            f"loops nested 3 deep (from L{outer}); use a dict/set lookup or restructure to "
+            "avoid cubic work",
+        )
+
+
+def _check_nesting(walk: _Walk, scope: str, blocks: tuple[int, ...]) -> None:
+    if len(blocks) > walk.max_nesting and walk.lines.any(blocks):
+        walk.add(
+            "deep_nesting",
+            blocks[-1],
+            scope,
+            f"blocks nested {len(blocks)} deep; return early or extract a helper function",
+        )
+
+
+def _check_call(
+    walk: _Walk,
+    ctx: tuple[str, bool],
+    node: ast.Call,
+    loops: tuple[int, ...],
+    in_loop: bool,
+) -> None:
+    scope, is_async = ctx
+    if not in_loop and not is_async:
+        return
+    name = dotted(node.func, partial=True)
+    if not name:
+        return
+    touches = walk.lines.overlaps(*span(node))
+    if in_loop and (touches or walk.lines.any(loops)):
+        io = _ends_with(name, walk.io_calls)
+        if io:
+            walk.add(
+                "n_plus_one",
+                node.lineno,
+                scope,
+                f"`{name}` runs once per loop iteration; batch it or fetch once before the loop",
+            )
+    if is_async and touches:
+        advice = blocking_advice(dotted(node.func))
+        if advice:
+            walk.add(
+                "blocking_in_async",
+                node.lineno,
+                scope,
+                f"`{dotted(node.func)}` blocks the event loop in `async def`; {advice}",
+            )
+
+
+# --- state_mutation_guard -------------------------------------------------------------------
+
+
+def mutation_findings(
+    tree: ast.Module, added: Iterable[int], max_nodes: int = MAX_NODES
+) -> list[Finding]:
+    """mutable_default and mutate_while_iterating findings, in line order, from the statements
+    that overlap the added lines, in source order until `max_nodes` nodes were visited."""
+    import ast
+
+    lines = Lines(added)
+    if not lines.ordered:
+        return []
+    budget = Budget(max_nodes)
+    findings: list[Finding] = []
+    stack: list[tuple[ast.AST, str]] = [(stmt, MODULE_SCOPE) for stmt in reversed(tree.body)]
+    while stack and budget.spend():
+        node, scope = stack.pop()
+        if isinstance(node, ast.stmt) and not lines.overlaps(*span(node)):
+            continue
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            findings += _mutable_defaults(node, scope, lines, budget)
+            inner = _qualify(scope, node.name)
+            stack.extend((s, inner) for s in reversed(node.body))
+            continue
+        if isinstance(node, ast.ClassDef):
+            inner = _qualify(scope, node.name)
+            stack.extend((s, inner) for s in reversed(node.body))
+            continue
+        if isinstance(node, (ast.For, ast.AsyncFor)):
+            finding = _mutated_while_iterating(node, scope, budget)
+            if finding is not None:
+                findings.append(finding)
+        stack.extend((c, scope) for c in reversed(_child_blocks(node)))
+    return sorted(findings, key=lambda f: (f.line, f.check))
+
+
+def _child_blocks(node: ast.AST) -> list[ast.AST]:
+    """Child statements, `except` handlers and `case` clauses (which hold statements)."""
+    import ast
+
+    kinds = (ast.stmt, ast.excepthandler, ast.match_case)
+    return [c for c in ast.iter_child_nodes(node) if isinstance(c, kinds)]
+
+
+def _mutable_kind(node: ast.AST | None) -> str:
+    import ast
+
+    if isinstance(node, ast.List):
+        return "list"
+    if isinstance(node, ast.Dict):
+        return "dict"
+    if isinstance(node, ast.Set):
+        return "set"
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        return MUTABLE_CALLS.get(node.func.id, "")
+    return ""
+
+
+def _defaults(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[tuple[str, ast.expr]]:
+    args = fn.args
+    positional = [*args.posonlyargs, *args.args]
+    pairs = list(
+        zip(
+            [a.arg for a in positional[len(positional) - len(args.defaults) :]],
+            args.defaults,
+            strict=True,
+        )
+    )
+    pairs += [
+        (a.arg, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None
+    ]
+    return pairs
+
+
+def _mutable_defaults(
+    fn: ast.FunctionDef | ast.AsyncFunctionDef, scope: str, lines: Lines, budget: Budget
+) -> list[Finding]:
+    """A mutable default is reported when the edit touched its signature, or touched the
+    function and the body mutates the parameter (the shared object is then observable)."""
+    import ast
+
+    findings = []
+    for param, default in _defaults(fn):
+        kind = _mutable_kind(default)
+        if not kind:
+            continue
+        mutated_at = _first_mutation(fn.body, param, budget)
+        if not (lines.overlaps(*span(default)) or mutated_at is not None):
+            continue
+        shown = ast.unparse(default)
+        if len(shown) > 20:
+            shown = kind + "(…)"
+        text = f"`{fn.name}({param}={shown})`: mutable default shared across calls"
+        if mutated_at is not None:
+            text += f", and mutated at L{mutated_at}"
+        text += f". Use `{param}=None` and create the {kind} inside."
+        findings.append(
+            Finding("mutable_default", default.lineno, f"{_qualify(scope, fn.name)}.{param}", text)
+        )
+    return findings
+
+
+def _first_mutation(body: list[ast.stmt], param: str, budget: Budget) -> int | None:
+    """Line of the first in-place mutation of `param` before any rebinding of the name."""
+    import ast
+
+    rebound_at: int | None = None
+    mutated: list[int] = []
+    for node in _walk_no_defs(body, budget):
+        if isinstance(node, ast.Name) and node.id == param and isinstance(node.ctx, ast.Store):
+            rebound_at = node.lineno if rebound_at is None else min(rebound_at, node.lineno)
+        elif isinstance(node, ast.Call):
+            func = node.func
+            if (
+                isinstance(func, ast.Attribute)
+                and func.attr in MUTATING_METHODS
+                and isinstance(func.value, ast.Name)
+                and func.value.id == param
+            ):
+                mutated.append(node.lineno)
+        elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if (
+                    isinstance(target, ast.Subscript)
+                    and isinstance(target.value, ast.Name)
+                    and target.value.id == param
+                ):
+                    mutated.append(target.lineno)
+    mutated = [line for line in mutated if rebound_at is None or line < rebound_at]
+    return min(mutated) if mutated else None
+
+
+def _walk_no_defs(body: list[ast.stmt], budget: Budget) -> Iterator[ast.AST]:
+    """Every node under `body`, not entering nested functions, lambdas or classes."""
+    import ast
+
+    stack: list[ast.AST] = list(reversed(body))
+    while stack and budget.spend():
+        node = stack.pop()
+        yield node
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+
+
+def _mutated_while_iterating(
+    loop: ast.For | ast.AsyncFor, scope: str, budget: Budget
+) -> Finding | None:
+    name = dotted(loop.iter)
+    if not name:
+        return None
+    line = _unsafe_mutation(loop.body, name, False, budget)
+    if line is None:
+        return None
+    return Finding(
+        "mutate_while_iterating",
+        line,
+        f"{scope}:{name}",
+        f"`{name}` is changed inside the `for` loop over it (L{loop.lineno}): items get skipped "
+        f"or repeated. Iterate over a copy (`list({name})`) or build a new collection.",
+    )
+
+
+def _unsafe_mutation(
+    stmts: list[ast.stmt], name: str, nested_loop: bool, budget: Budget
+) -> int | None:
+    """Line of a mutation of `name` in `stmts` that the loop keeps iterating after. A mutation
+    followed in its block by `return`/`raise` (or `break` of the same loop) is safe."""
+    import ast
+
+    for index, stmt in enumerate(stmts):
+        sub_lists = _sub_blocks(stmt)
+        if sub_lists is not None:
+            inner_nested = nested_loop or isinstance(stmt, (ast.For, ast.AsyncFor, ast.While))
+            for sub in sub_lists:
+                line = _unsafe_mutation(sub, name, inner_nested, budget)
+                if line is not None:
+                    return line
+            continue
+        line = _mutation_in(stmt, name, budget)
+        if line is None:
+            continue
+        exits = (ast.Return, ast.Raise) if nested_loop else (ast.Return, ast.Raise, ast.Break)
+        if not any(isinstance(later, exits) for later in stmts[index + 1 :]):
+            return line
+    return None
+
+
+def _sub_blocks(stmt: ast.stmt) -> list[list[ast.stmt]] | None:
+    import ast
+
+    if isinstance(stmt, (ast.For, ast.AsyncFor, ast.While, ast.If)):
+        return [stmt.body, stmt.orelse]
+    if isinstance(stmt, (ast.With, ast.AsyncWith)):
+        return [stmt.body]
+    if isinstance(stmt, (ast.Try, ast.TryStar)):
+        return [stmt.body, *(h.body for h in stmt.handlers), stmt.orelse, stmt.finalbody]
+    if isinstance(stmt, ast.Match):
+        return [case.body for case in stmt.cases]
+    return None
+
+
+def _mutation_in(stmt: ast.stmt, name: str, budget: Budget) -> int | None:
+    import ast
+
+    if isinstance(stmt, ast.Delete):
+        for target in stmt.targets:
+            if isinstance(target, ast.Subscript) and dotted(target.value) == name:
+                return stmt.lineno
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return None
+    for node in _walk_no_defs([stmt], budget):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ITERATION_MUTATORS
+            and dotted(node.func.value) == name
+        ):
+            return node.lineno
+    return None
+
+
+# --- helpers for the hooks ------------------------------------------------------------------
+
+
+def enclosing_function(tree: ast.Module, line: int) -> tuple[str, bool]:
+    """(qualified name of the innermost function containing `line`, or '', and whether that
+    function is an `abstractmethod`)."""
+    import ast
+
+    found = ("", False)
+    stack: list[tuple[ast.AST, str]] = [(stmt, MODULE_SCOPE) for stmt in tree.body]
+    while stack:
+        node, scope = stack.pop()
+        start, end = span(node)
+        if hasattr(node, "lineno") and not start <= line <= end:
+            continue
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            abstract = any(
+                dotted(d, partial=True).endswith("abstractmethod") for d in node.decorator_list
+            )
+            found = (_qualify(scope, node.name), abstract)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            scope = _qualify(scope, node.name)
+        stack.extend((c, scope) for c in _child_blocks(node))
+    return found
