@@ -58,8 +58,9 @@ def materialise(raw: dict, project: Path, data: bytes) -> None:
 
 def time_once(args: list[str], stdin: bytes) -> float:
     start = time.perf_counter()
-    subprocess.run(args, input=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   check=False)
+    subprocess.run(
+        args, input=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False
+    )
     return (time.perf_counter() - start) * 1000
 
 
@@ -75,8 +76,12 @@ def bench_event(name: str, runs: int, home: Path, project: Path, vary: bool) -> 
         posttool.append(time_once(run_args, data))
     floor_ms = statistics.median(floor)
     run_ms = statistics.median(posttool)
-    return {"event": name, "floor_ms": round(floor_ms, 1), "run_ms": round(run_ms, 1),
-            "ratio": round(run_ms / floor_ms, 2)}
+    return {
+        "event": name,
+        "floor_ms": round(floor_ms, 1),
+        "run_ms": round(run_ms, 1),
+        "ratio": round(run_ms / floor_ms, 2),
+    }
 
 
 def main() -> int:
@@ -100,8 +105,9 @@ def main() -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
-    print(f"python {sys.version.split()[0]} on {os.cpu_count()} cores, {args.runs} runs each,"
-          " medians")
+    print(
+        f"python {sys.version.split()[0]} on {os.cpu_count()} cores, {args.runs} runs each, medians"
+    )
     print(f"{'event':52} {'floor ms':>9} {'run ms':>8} {'ratio':>6}")
     for row in rows:
         print(f"{row['event']:52} {row['floor_ms']:9.1f} {row['run_ms']:8.1f} {row['ratio']:6.2f}")

@@ -75,8 +75,9 @@ class Session:
         raw["tool_use_id"] = f"toolu_test_{next(_ids)}"
         return merge(raw, changes)
 
-    def send(self, fixture: str | dict[str, Any], *, now: float | None = None,
-             **changes: Any) -> str:
+    def send(
+        self, fixture: str | dict[str, Any], *, now: float | None = None, **changes: Any
+    ) -> str:
         """Run one event; return the additionalContext the model would read ('' for `{}`)."""
         raw = self.event(fixture, **changes) if changes or isinstance(fixture, str) else fixture
         return self.send_raw(json.dumps(raw).encode(), now=now)
@@ -147,14 +148,23 @@ def write_config(home: Path, values: dict[str, Any]) -> None:
     (home / "config.json").write_text(json.dumps(values))
 
 
-def run_cli(*args: str, stdin: bytes = b"", env: dict[str, str] | None = None,
-            timeout: float = 60, cwd: str | Path | None = None,
-            ) -> subprocess.CompletedProcess[bytes]:
+def run_cli(
+    *args: str,
+    stdin: bytes = b"",
+    env: dict[str, str] | None = None,
+    timeout: float = 60,
+    cwd: str | Path | None = None,
+) -> subprocess.CompletedProcess[bytes]:
     """`python -m posttool ARGS` as a real subprocess, with the current environment + `env`,
     in `cwd` (default: this process's working directory)."""
     full_env = dict(os.environ)
     full_env.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "posttool", *args], input=stdin, capture_output=True,
-        env=full_env, timeout=timeout, check=False, cwd=cwd,
+        [sys.executable, "-m", "posttool", *args],
+        input=stdin,
+        capture_output=True,
+        env=full_env,
+        timeout=timeout,
+        check=False,
+        cwd=cwd,
     )

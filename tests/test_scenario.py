@@ -36,7 +36,10 @@ class Replay:
     def run(self, raw: dict[str, Any]) -> str:
         result = subprocess.run(
             [sys.executable, "-m", "posttool", "run", "--home", str(self.session.home)],
-            input=json.dumps(raw).encode(), capture_output=True, timeout=60, check=False,
+            input=json.dumps(raw).encode(),
+            capture_output=True,
+            timeout=60,
+            check=False,
         )
         assert result.returncode == 0 and result.stderr == b""
         answer = json.loads(result.stdout)
@@ -48,17 +51,32 @@ class Replay:
     def edit(self, old: str, new: str) -> str:
         before = self.app.read_text()
         self.app.write_text(before.replace(old, new, 1))
-        patch = [{"oldStart": 5, "oldLines": 1, "newStart": 5, "newLines": 1,
-                  "lines": [f"-    {old}", f"+    {new}"]}]
-        return self.run(self.session.event(
-            "03", tool_input={"old_string": old, "new_string": new},
-            tool_response={"oldString": old, "newString": new, "originalFile": before,
-                           "structuredPatch": patch},
-        ))
+        patch = [
+            {
+                "oldStart": 5,
+                "oldLines": 1,
+                "newStart": 5,
+                "newLines": 1,
+                "lines": [f"-    {old}", f"+    {new}"],
+            }
+        ]
+        return self.run(
+            self.session.event(
+                "03",
+                tool_input={"old_string": old, "new_string": new},
+                tool_response={
+                    "oldString": old,
+                    "newString": new,
+                    "originalFile": before,
+                    "structuredPatch": patch,
+                },
+            )
+        )
 
     def pytest_fails(self) -> str:
-        return self.run(self.session.event("06", tool_input={"command": "pytest -q"},
-                                           error=PYTEST_FAILURE))
+        return self.run(
+            self.session.event("06", tool_input={"command": "pytest -q"}, error=PYTEST_FAILURE)
+        )
 
 
 def test_a_session_as_the_model_sees_it(session: Session) -> None:
@@ -71,8 +89,9 @@ def test_a_session_as_the_model_sees_it(session: Session) -> None:
     assert lines[0] == "[quality_scanner] app.py: 1 new ruff finding"
     assert lines[1].startswith("- L1 F401 `os`") and "ruff check --fix" in lines[1]
     assert lines[2] == "[state_mutation_guard] app.py:"
-    assert lines[3].startswith("- L3 `add(b=[])`: mutable default shared across calls, and "
-                               "mutated at L4.")
+    assert lines[3].startswith(
+        "- L3 `add(b=[])`: mutable default shared across calls, and mutated at L4."
+    )
     assert len(lines) == 4
 
     # 2. It reads the file back: nothing to add.
@@ -107,8 +126,13 @@ def test_a_session_as_the_model_sees_it(session: Session) -> None:
     )
 
     # 6. The tests pass: the failure is resolved and confidence climbs back a tier.
-    seen = replay.run(session.event("05", tool_input={"command": "pytest -q"},
-                                    tool_response={"stdout": "...\n3 passed in 0.02s"}))
+    seen = replay.run(
+        session.event(
+            "05",
+            tool_input={"command": "pytest -q"},
+            tool_response={"stdout": "...\n3 passed in 0.02s"},
+        )
+    )
     assert seen.startswith("[confidence] Confidence 69 → 72 (working → certainty): ")
     assert "test pass (+5)" in seen and "failure recovered (+5)" in seen
     doc = session.doc()

@@ -18,10 +18,35 @@ if TYPE_CHECKING:  # `typing` costs ~10 ms of imports on the hot path
 CONFIG_NAME = "config.json"
 DISABLE_ENV = "POSTTOOL_DISABLE"
 
-CODE_EXTENSIONS = (
-    ".py .pyi .js .jsx .ts .tsx .mjs .cjs .go .rs .java .kt .rb .php .c .h .cc .cpp .hpp .cs "
-    ".swift .scala .sh .bash .lua .vue .svelte"
-).split()
+CODE_EXTENSIONS = [
+    ".py",
+    ".pyi",
+    ".js",
+    ".jsx",
+    ".ts",
+    ".tsx",
+    ".mjs",
+    ".cjs",
+    ".go",
+    ".rs",
+    ".java",
+    ".kt",
+    ".rb",
+    ".php",
+    ".c",
+    ".h",
+    ".cc",
+    ".cpp",
+    ".hpp",
+    ".cs",
+    ".swift",
+    ".scala",
+    ".sh",
+    ".bash",
+    ".lua",
+    ".vue",
+    ".svelte",
+]
 
 COMMON_DEFAULTS: dict[str, Any] = {
     "common.code_extensions": CODE_EXTENSIONS,
@@ -48,8 +73,12 @@ class Config:
 
     __slots__ = ("disabled", "path", "values")
 
-    def __init__(self, values: dict[str, Any] | None = None, disabled: frozenset[str] = frozenset(),
-                 path: str | None = None) -> None:
+    def __init__(
+        self,
+        values: dict[str, Any] | None = None,
+        disabled: frozenset[str] = frozenset(),
+        path: str | None = None,
+    ) -> None:
         self.values = values or {}
         self.disabled = disabled
         self.path = path

@@ -74,7 +74,8 @@ def session_key(session_id: str) -> str:
 
 
 def project_root(cwd: str, environ: dict[str, str] | None = None) -> str:
-    """`$CLAUDE_PROJECT_DIR` when it contains cwd, else the nearest ancestor with `.git`, else cwd."""
+    """`$CLAUDE_PROJECT_DIR` when it contains cwd, else the nearest ancestor holding `.git`,
+    else cwd."""
     environ = os.environ if environ is None else environ
     declared = environ.get(PROJECT_DIR_ENV)
     if declared:

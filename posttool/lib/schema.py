@@ -43,27 +43,64 @@ class Nullable:
 NUMBER = (int, float)
 
 TOOL_RECORD = {
-    "c": 0, "turn": 0, "tool": "", "fam": "", "path": Nullable(str), "ok": True,
-    "kinds": ListOf(str), "shape": "", "sig": Nullable(str), "pair": Nullable(list),
+    "c": 0,
+    "turn": 0,
+    "tool": "",
+    "fam": "",
+    "path": Nullable(str),
+    "ok": True,
+    "kinds": ListOf(str),
+    "shape": "",
+    "sig": Nullable(str),
+    "pair": Nullable(list),
     "unchanged": False,
 }
 FILE_RECORD = {
-    "path": "", "reads": 0, "full_reads": 0, "range_reads": 0, "last_read_call": Nullable(int),
-    "last_read_hash": Nullable(str), "creates": 0, "edits": 0, "last_edit_call": Nullable(int),
-    "edit_calls": ListOf(int), "pairs": ListOf(list), "syntax_ok": Nullable(bool), "last": 0,
+    "path": "",
+    "reads": 0,
+    "full_reads": 0,
+    "range_reads": 0,
+    "last_read_call": Nullable(int),
+    "last_read_hash": Nullable(str),
+    "creates": 0,
+    "edits": 0,
+    "last_edit_call": Nullable(int),
+    "edit_calls": ListOf(int),
+    "pairs": ListOf(list),
+    "syntax_ok": Nullable(bool),
+    "last": 0,
 }
 COMMAND_RECORD = {
-    "c": 0, "cmd": "", "norm": "", "kinds": ListOf(str), "ok": True, "exit": Nullable(int),
-    "sig": Nullable(str), "benign": False,
+    "c": 0,
+    "cmd": "",
+    "norm": "",
+    "kinds": ListOf(str),
+    "ok": True,
+    "exit": Nullable(int),
+    "sig": Nullable(str),
+    "benign": False,
 }
 ERROR_RECORD = {
-    "sig": "", "tool": "", "text": "", "first_call": 0, "last_call": 0, "count": 0,
-    "norm": Nullable(str), "path": Nullable(str), "resolved_call": Nullable(int),
+    "sig": "",
+    "tool": "",
+    "text": "",
+    "first_call": 0,
+    "last_call": 0,
+    "count": 0,
+    "norm": Nullable(str),
+    "path": Nullable(str),
+    "resolved_call": Nullable(int),
 }
 SCAN_RECORD = {"hash": "", "findings": ListOf(list), "complex": ListOf(list)}
 HEALTH_RECORD = {
-    "runs": 0, "errors": 0, "overruns": 0, "consecutive": 0, "suspended": False,
-    "total_ms": 0.0, "max_ms": 0.0, "last_error": "",
+    "runs": 0,
+    "errors": 0,
+    "overruns": 0,
+    "consecutive": 0,
+    "suspended": False,
+    "total_ms": 0.0,
+    "max_ms": 0.0,
+    "last_error": "",
 }
 
 SESSION_TEMPLATE: dict[str, Any] = {
@@ -75,11 +112,19 @@ SESSION_TEMPLATE: dict[str, Any] = {
     "last_call_at": Nullable(float),
     "seen_tool_use_ids": ListOf(str),
     "turn": {
-        "index": 0, "key": "", "started_call": 0, "started_at": 0.0, "reads": 0, "edits": 0,
+        "index": 0,
+        "key": "",
+        "started_call": 0,
+        "started_at": 0.0,
+        "reads": 0,
+        "edits": 0,
         "agent_calls": 0,
     },
     "counters": {
-        "calls": 0, "failures": 0, "consecutive_failures": 0, "last_edit_call": 0,
+        "calls": 0,
+        "failures": 0,
+        "consecutive_failures": 0,
+        "last_edit_call": 0,
         "tool_counts": MapOf(int),
     },
     "recent_tools": ListOf(TOOL_RECORD),
@@ -89,16 +134,29 @@ SESSION_TEMPLATE: dict[str, Any] = {
     "errors": ListOf(ERROR_RECORD),
     "libraries": MapOf(int),
     "verification": {
-        "last_verify_call": Nullable(int), "last_test_call": Nullable(int),
-        "last_test_ok": Nullable(bool), "last_test_cmd": "", "last_failed_test_call": Nullable(int),
-        "edits_since_verify": 0, "files_since_verify": ListOf(str), "fix_iterations": 0,
+        "last_verify_call": Nullable(int),
+        "last_test_call": Nullable(int),
+        "last_test_ok": Nullable(bool),
+        "last_test_cmd": "",
+        "last_failed_test_call": Nullable(int),
+        "edits_since_verify": 0,
+        "files_since_verify": ListOf(str),
+        "fix_iterations": 0,
     },
     "ui": {"edits_since_shot": 0, "files": ListOf(str), "last_screenshot_call": Nullable(int)},
     "confidence": {
-        "value": CONFIDENCE_START, "tier": "certainty", "acc": 0.0, "streak": 0, "turn_key": "",
-        "turn_up": 0, "turn_down": 0, "last_reported_value": CONFIDENCE_START,
-        "last_reported_tier": "certainty", "last_report_call": Nullable(int),
-        "pending": MapOf(list), "history": ListOf(list),
+        "value": CONFIDENCE_START,
+        "tier": "certainty",
+        "acc": 0.0,
+        "streak": 0,
+        "turn_key": "",
+        "turn_up": 0,
+        "turn_down": 0,
+        "last_reported_value": CONFIDENCE_START,
+        "last_reported_tier": "certainty",
+        "last_report_call": Nullable(int),
+        "pending": MapOf(list),
+        "history": ListOf(list),
     },
     "cooldowns": MapOf(list),
     "thinking": {"seen": ListOf(str), "last_size": 0, "turn_key": "", "turn_points": 0},
@@ -214,52 +272,57 @@ def cap_of(caps: dict[str, int], field: str, halve: bool) -> int:
     return max(1, cap // 2) if halve else cap
 
 
-def apply_caps(doc: dict[str, Any], caps: dict[str, int] | None = None, halve: bool = False) -> None:
+def apply_caps(
+    doc: dict[str, Any], caps: dict[str, int] | None = None, halve: bool = False
+) -> None:
     """Trim every list and map in place by its rule (spec §3.2)."""
     caps = caps or {}
 
     def cap(field: str) -> int:
         return cap_of(caps, field, halve)
 
-    doc["seen_tool_use_ids"] = doc["seen_tool_use_ids"][-cap("seen_tool_use_ids"):]
+    doc["seen_tool_use_ids"] = doc["seen_tool_use_ids"][-cap("seen_tool_use_ids") :]
     counters = doc["counters"]
-    counters["tool_counts"] = _keep_largest(counters["tool_counts"], cap("counters.tool_counts"),
-                                            key=lambda kv: kv[1])
-    doc["recent_tools"] = doc["recent_tools"][-cap("recent_tools"):]
+    counters["tool_counts"] = _keep_largest(
+        counters["tool_counts"], cap("counters.tool_counts"), key=lambda kv: kv[1]
+    )
+    doc["recent_tools"] = doc["recent_tools"][-cap("recent_tools") :]
     for record in doc["files"].values():
-        record["edit_calls"] = record["edit_calls"][-cap("files.edit_calls"):]
-        record["pairs"] = record["pairs"][-cap("files.pairs"):]
+        record["edit_calls"] = record["edit_calls"][-cap("files.edit_calls") :]
+        record["pairs"] = record["pairs"][-cap("files.pairs") :]
     doc["files"] = _keep_largest(doc["files"], cap("files"), key=lambda kv: kv[1]["last"])
-    doc["commands"] = doc["commands"][-cap("commands"):]
+    doc["commands"] = doc["commands"][-cap("commands") :]
     doc["tools_run"] = _keep_largest(doc["tools_run"], cap("tools_run"), key=lambda kv: kv[1])
     errors = doc["errors"]
     if len(errors) > cap("errors"):
         errors.sort(key=lambda e: (e["resolved_call"] is None, e["last_call"]))
-        doc["errors"] = sorted(errors[-cap("errors"):], key=lambda e: e["first_call"])
+        doc["errors"] = sorted(errors[-cap("errors") :], key=lambda e: e["first_call"])
     doc["libraries"] = _keep_largest(doc["libraries"], cap("libraries"), key=lambda kv: -kv[1])
     verification = doc["verification"]
     verification["files_since_verify"] = verification["files_since_verify"][
-        -cap("verification.files_since_verify"):
+        -cap("verification.files_since_verify") :
     ]
-    doc["ui"]["files"] = doc["ui"]["files"][-cap("ui.files"):]
+    doc["ui"]["files"] = doc["ui"]["files"][-cap("ui.files") :]
     confidence = doc["confidence"]
     confidence["pending"] = _keep_largest(
-        confidence["pending"], cap("confidence.pending"),
+        confidence["pending"],
+        cap("confidence.pending"),
         key=lambda kv: abs(kv[1][1]) if len(kv[1]) > 1 and isinstance(kv[1][1], NUMBER) else 0,
     )
-    confidence["history"] = confidence["history"][-cap("confidence.history"):]
+    confidence["history"] = confidence["history"][-cap("confidence.history") :]
     doc["cooldowns"] = _trim_cooldowns(doc["cooldowns"], cap("cooldowns"), doc["updated_at"])
     thinking = doc["thinking"]
-    thinking["seen"] = thinking["seen"][-cap("thinking.seen"):]
-    doc["info_gain"]["files"] = doc["info_gain"]["files"][-cap("info_gain.files"):]
+    thinking["seen"] = thinking["seen"][-cap("thinking.seen") :]
+    doc["info_gain"]["files"] = doc["info_gain"]["files"][-cap("info_gain.files") :]
     for record in doc["scan"].values():
         record["findings"] = record["findings"][: cap("scan.findings")]
     scan_keys = list(doc["scan"])  # insertion order: writers re-insert a path to refresh it
     for key in scan_keys[: max(0, len(scan_keys) - cap("scan"))]:
         del doc["scan"][key]
     learn = doc["learn"]
-    learn["lint_codes"] = _keep_largest(learn["lint_codes"], cap("learn.lint_codes"),
-                                        key=lambda kv: kv[1])
+    learn["lint_codes"] = _keep_largest(
+        learn["lint_codes"], cap("learn.lint_codes"), key=lambda kv: kv[1]
+    )
 
 
 def _keep_largest(mapping: dict[str, Any], cap: int, key: Any) -> dict[str, Any]:

@@ -58,8 +58,8 @@ class State:
         "call_index",
         "config",
         "doc",
-        "hook",
         "home",
+        "hook",
         "now",
     )
 

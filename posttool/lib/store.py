@@ -127,8 +127,9 @@ class SessionStore:
         self.status = "new"
         self._loaded_bytes: bytes | None = None
 
-    def open(self, session_id: str, project_key: str, now: float,
-             timeout: float = 2.0) -> dict[str, Any]:
+    def open(
+        self, session_id: str, project_key: str, now: float, timeout: float = 2.0
+    ) -> dict[str, Any]:
         """Take the lock and return the session document (fresh when missing or unusable)."""
         self.lock.acquire(timeout)
         try:
@@ -154,8 +155,10 @@ class SessionStore:
             return new_session(session_id, project_key, now)
         schema = loaded.get("schema")
         if isinstance(schema, int) and not isinstance(schema, bool) and schema > SCHEMA_VERSION:
-            log(f"state: {self.path} has schema {schema} > {SCHEMA_VERSION}; "
-                "running on fresh state that will not be saved")
+            log(
+                f"state: {self.path} has schema {schema} > {SCHEMA_VERSION}; "
+                "running on fresh state that will not be saved"
+            )
             self.read_only = True
             self.status = "newer"
             return new_session(session_id, project_key, now)
@@ -168,8 +171,12 @@ class SessionStore:
         doc["project_key"] = doc["project_key"] or project_key
         return doc
 
-    def save(self, doc: dict[str, Any], caps: dict[str, int] | None = None,
-             max_bytes: int = DEFAULT_MAX_BYTES) -> bool:
+    def save(
+        self,
+        doc: dict[str, Any],
+        caps: dict[str, int] | None = None,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+    ) -> bool:
         """Trim and write the document atomically; skipped when read-only or unchanged."""
         if self.read_only:
             return False

@@ -23,12 +23,15 @@ DAY = 86400.0
 
 # name: (timestamp field, ttl config key, default ttl seconds, cap config key, default cap)
 STORE_RULES: dict[str, tuple[str, str, float, str, int]] = {
-    "read_cache": ("read_at", "stores.read_cache.ttl_s", DAY,
-                   "stores.read_cache.max_entries", 500),
-    "exploration_cache": ("stored_at", "stores.exploration_cache.ttl_s", DAY,
-                          "stores.exploration_cache.max_entries", 100),
-    "lessons": ("last_seen", "stores.lessons.ttl_days", 30.0,
-                "stores.lessons.max_entries", 200),
+    "read_cache": ("read_at", "stores.read_cache.ttl_s", DAY, "stores.read_cache.max_entries", 500),
+    "exploration_cache": (
+        "stored_at",
+        "stores.exploration_cache.ttl_s",
+        DAY,
+        "stores.exploration_cache.max_entries",
+        100,
+    ),
+    "lessons": ("last_seen", "stores.lessons.ttl_days", 30.0, "stores.lessons.max_entries", 200),
 }
 STORE_ORDER = tuple(STORE_RULES)
 
@@ -51,7 +54,7 @@ def live_entries(entries: dict[str, Any], field: str, ttl: float, now: float) ->
 
 
 class _OpenStore:
-    __slots__ = ("entries", "lock", "loaded_bytes", "path", "writable")
+    __slots__ = ("entries", "loaded_bytes", "lock", "path", "writable")
 
     def __init__(self, path: str) -> None:
         self.path = path

@@ -71,7 +71,8 @@ def sweep(home: str, now: float, config: Config) -> None:
     except ImportError:
         return
     pruned = prune_lint_cache(
-        home, now,
+        home,
+        now,
         max_age_days=config.get("stores.lint_cache.max_age_days", 7),
         max_files=config.get("stores.lint_cache.max_files", 500),
     )

@@ -1,9 +1,10 @@
 """Run the matching hooks in (priority, name) order, each isolated from the others' failures.
 
 Before a hook runs, the state it may change is snapshotted (its declared sections, the
-cooldowns, the call facts; a project store's entries when the hook first opens it). If it raises or overruns its
-budget, the snapshot is restored and its message dropped; `hook_health` records why, and after
-`runner.suspend_after` consecutive failures the hook is suspended for the session.
+cooldowns, the call facts; a project store's entries when the hook first opens it). If it
+raises or overruns its budget, the snapshot is restored and its message dropped;
+`hook_health` records why, and after `runner.suspend_after` consecutive failures the hook is
+suspended for the session.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def run_one(
     cpu_start = time.process_time()
     try:
         message = record.fn(event, state)
-    except Exception as exc:  # noqa: BLE001 - isolation is the point
+    except Exception as exc:
         failure = f"{type(exc).__name__}: {exc}"
     # The budget is checked against CPU time: on a loaded machine wall time also counts the
     # time other processes held the CPU, which would roll back hooks that did nothing wrong.

@@ -16,16 +16,26 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # `typing` costs ~10 ms of imports on the hot path
     from typing import Any
 
-    from posttool.lib.commands import CommandFacts
 
 POST_TOOL_USE = "PostToolUse"
 POST_TOOL_USE_FAILURE = "PostToolUseFailure"
 EVENT_NAMES = (POST_TOOL_USE, POST_TOOL_USE_FAILURE)
 
 FAMILIES = {
-    "Read": "read", "Write": "write", "Edit": "edit", "MultiEdit": "edit", "NotebookEdit": "edit",
-    "Bash": "bash", "PowerShell": "bash", "Grep": "search", "Glob": "search", "LS": "search",
-    "Agent": "agent", "Task": "agent", "WebFetch": "web_fetch", "WebSearch": "web_search",
+    "Read": "read",
+    "Write": "write",
+    "Edit": "edit",
+    "MultiEdit": "edit",
+    "NotebookEdit": "edit",
+    "Bash": "bash",
+    "PowerShell": "bash",
+    "Grep": "search",
+    "Glob": "search",
+    "LS": "search",
+    "Agent": "agent",
+    "Task": "agent",
+    "WebFetch": "web_fetch",
+    "WebSearch": "web_search",
     "TodoWrite": "todo",
 }
 FILE_FAMILIES = ("read", "write", "edit")
@@ -71,7 +81,11 @@ def event_name_of(raw: dict[str, Any]) -> str:
     """The event's name; very old builds omit it (spec §1.1)."""
     name = raw.get("hook_event_name")
     if name is None:
-        return POST_TOOL_USE_FAILURE if "error" in raw and "tool_response" not in raw else POST_TOOL_USE
+        return (
+            POST_TOOL_USE_FAILURE
+            if "error" in raw and "tool_response" not in raw
+            else POST_TOOL_USE
+        )
     if name not in EVENT_NAMES:
         raise InvalidEvent(f"not a PostToolUse event: hook_event_name={str(name)[:60]!r}")
     return name
@@ -103,8 +117,10 @@ def mcp_text(response: Any) -> str:
     if isinstance(response, list):
         parts = []
         for item in response:
-            if isinstance(item, dict) and item.get("type") == "text" and isinstance(
-                item.get("text"), str
+            if (
+                isinstance(item, dict)
+                and item.get("type") == "text"
+                and isinstance(item.get("text"), str)
             ):
                 parts.append(item["text"])
             elif isinstance(item, str):
@@ -116,7 +132,7 @@ def mcp_text(response: Any) -> str:
 
 
 def walk_patch(patch: Any) -> tuple[list[tuple[int | None, str]], int, int]:
-    """(added lines with their new line numbers, lines added, lines removed) from structuredPatch."""
+    """From structuredPatch: (added lines with their new numbers, lines added, lines removed)."""
     added: list[tuple[int | None, str]] = []
     removed = 0
     if not isinstance(patch, list):
@@ -143,21 +159,84 @@ class Event:
     """One tool call, normalised. Immutable once the runner has finished building it."""
 
     __slots__ = (
-        "_frozen", "_py_parse", "added_lines", "agent_prompt", "agent_result_text",
-        "agent_status", "agent_tool_uses", "agent_type", "background", "call_index",
-        "cmd_norm", "cmd_shape", "command", "command_facts", "command_kinds", "content_after",
-        "content_before", "cwd", "display_path", "duration_ms", "effort_level", "error",
-        "error_body", "error_sig", "error_text", "event_name", "exit_code", "ext", "family",
-        "file_path", "git_commit", "http_code", "interrupted", "is_interrupt", "lines_added",
-        "lines_removed", "max_parse_bytes", "mcp_server", "mcp_tool", "new_text", "new_turn",
-        "now", "ok", "old_text", "output_text", "path_key", "permission_mode", "prepared",
-        "project_key", "project_root", "prompt_id", "query", "read_content", "read_hash",
-        "read_is_complete", "read_is_range", "read_kind", "read_num_lines", "read_start_line",
-        "read_total_lines", "read_truncated", "search_num_files", "search_pattern",
-        "session_id", "session_key", "stderr", "stdout", "subagent_id", "subagent_type",
-        "tool_input", "tool_name", "tool_response", "tool_use_id", "transcript_path", "turn_index",
+        "_frozen",
+        "_py_parse",
+        "added_lines",
+        "agent_prompt",
+        "agent_result_text",
+        "agent_status",
+        "agent_tool_uses",
+        "agent_type",
+        "background",
+        "call_index",
+        "cmd_norm",
+        "cmd_shape",
+        "command",
+        "command_facts",
+        "command_kinds",
+        "content_after",
+        "content_before",
+        "cwd",
+        "display_path",
+        "duration_ms",
+        "effort_level",
+        "error",
+        "error_body",
+        "error_sig",
+        "error_text",
+        "event_name",
+        "exit_code",
+        "ext",
+        "family",
+        "file_path",
+        "git_commit",
+        "http_code",
+        "interrupted",
+        "is_interrupt",
+        "lines_added",
+        "lines_removed",
+        "max_parse_bytes",
+        "mcp_server",
+        "mcp_tool",
+        "new_text",
+        "new_turn",
+        "now",
+        "ok",
+        "old_text",
+        "output_text",
+        "path_key",
+        "permission_mode",
+        "prepared",
+        "project_key",
+        "project_root",
+        "prompt_id",
+        "query",
+        "read_content",
+        "read_hash",
+        "read_is_complete",
+        "read_is_range",
+        "read_kind",
+        "read_num_lines",
+        "read_start_line",
+        "read_total_lines",
+        "read_truncated",
+        "search_num_files",
+        "search_pattern",
+        "session_id",
+        "session_key",
+        "stderr",
+        "stdout",
+        "subagent_id",
+        "subagent_type",
+        "tool_input",
+        "tool_name",
+        "tool_response",
+        "tool_use_id",
+        "transcript_path",
+        "turn_index",
         "turn_key",
-        "url", "write_kind",
+        "url",
+        "write_kind",
     )
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -223,7 +302,7 @@ def build_event(
     benign_tools: list[str] | None = None,
     environ: dict[str, str] | None = None,
 ) -> Event:
-    """Normalise a validated raw payload into an Event (not yet frozen: the runner adds numbering)."""
+    """Normalise a raw payload into an Event (not yet frozen: the runner adds numbering)."""
     event_name = validate(raw)
     ev = Event()
     cut = lambda text: cut_middle(text, max_scan_chars)  # noqa: E731
@@ -297,7 +376,9 @@ def _file_facts(ev: Event, tin: dict, resp: dict, family: str, cwd: str, root: s
         ev.ext = ""
 
 
-def _write_edit_facts(ev: Event, tool: str, tin: dict, resp: dict, family: str, response: Any) -> None:
+def _write_edit_facts(
+    ev: Event, tool: str, tin: dict, resp: dict, family: str, response: Any
+) -> None:
     ev.write_kind = ev.content_after = ev.content_before = None
     ev.old_text = ev.new_text = ""
     added: list[tuple[int | None, str]] = []
@@ -415,7 +496,9 @@ def is_benign(ev: Event, benign_tools: list[str]) -> bool:
         return False
     from posttool.lib.commands import is_benign_failure
 
-    return is_benign_failure(ev.command, ev.command_facts, ev.exit_code, ev.error_body, benign_tools)
+    return is_benign_failure(
+        ev.command, ev.command_facts, ev.exit_code, ev.error_body, benign_tools
+    )
 
 
 def _agent_facts(ev: Event, tin: dict, resp: dict, family: str, cut: Any) -> None:
@@ -430,8 +513,10 @@ def _agent_facts(ev: Event, tin: dict, resp: dict, family: str, cut: Any) -> Non
     ev.agent_tool_uses = _int(resp.get("totalToolUseCount"))
     if ev.agent_status == "completed" and isinstance(resp.get("content"), list):
         texts = [
-            item["text"] for item in resp["content"]
-            if isinstance(item, dict) and item.get("type") == "text"
+            item["text"]
+            for item in resp["content"]
+            if isinstance(item, dict)
+            and item.get("type") == "text"
             and isinstance(item.get("text"), str)
         ]
         ev.agent_result_text = cut("\n".join(texts))
@@ -463,9 +548,11 @@ def _output_text(ev: Event, resp: dict, family: str, response: Any) -> str:
         return _text(resp.get("result"))
     if family == "search":
         filenames = resp.get("filenames")
-        joined = "\n".join(f for f in filenames if isinstance(f, str)) if isinstance(
-            filenames, list
-        ) else ""
+        joined = (
+            "\n".join(f for f in filenames if isinstance(f, str))
+            if isinstance(filenames, list)
+            else ""
+        )
         if ev.tool_name == "Grep" and isinstance(resp.get("content"), str):
             return resp["content"]
         return joined

@@ -3,7 +3,6 @@ any subcommand: it is started once per tool call, and every import is paid every
 
 from __future__ import annotations
 
-import os
 import sys
 
 
@@ -21,7 +20,7 @@ class _LogStream:
         pass
 
 
-def parse_run_args(args: list[str]) -> str | None | bool:
+def parse_run_args(args: list[str]) -> str | bool | None:
     """The `--home` of `run [--home DIR]`; False when the arguments need the full CLI."""
     home: str | None = None
     i = 0
@@ -47,7 +46,7 @@ def run_fast(home_arg: str | None) -> int:
 
         data = sys.stdin.buffer.read()
         out = handle(data, home=resolve_home(home_arg))
-    except BaseException:  # noqa: BLE001 - exit 0 and valid JSON, whatever happened
+    except BaseException:
         out = "{}"
     try:
         sys.stdout.write(out + "\n")

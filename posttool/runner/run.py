@@ -18,7 +18,7 @@ from posttool.lib.paths import ensure_private_dir
 from posttool.lib.state import State
 from posttool.lib.store import LockTimeout, SessionStore
 from posttool.lib.stores import ProjectStores
-from posttool.runner.dispatch import dispatch, enabled_hooks
+from posttool.runner.dispatch import dispatch
 from posttool.runner.event import InvalidEvent, build_event
 from posttool.runner.merge import merge, render_answer
 from posttool.runner.registry import load_registry
@@ -48,7 +48,7 @@ def handle(
         ensure_private_dir(home)
         logging_.configure(home)
         return _handle(data, home, time.time() if now is None else now, on_timing, environ)
-    except Exception as exc:  # noqa: BLE001 - the agent must never see a failure
+    except Exception as exc:
         log(f"run: internal error {type(exc).__name__}: {exc}{_where(exc)}")
         return EMPTY
 
@@ -118,8 +118,12 @@ def _handle(
 
     store = SessionStore(home, event.session_key)
     try:
-        doc = store.open(event.session_id, event.project_key, now,
-                         timeout=config.get("state.lock_timeout_s", 2.0))
+        doc = store.open(
+            event.session_id,
+            event.project_key,
+            now,
+            timeout=config.get("state.lock_timeout_s", 2.0),
+        )
     except LockTimeout:
         log(f"run: session lock for {event.session_key} not acquired in time; no hook ran")
         return EMPTY
@@ -149,7 +153,7 @@ def prepare_event(event: Event, hooks: list[HookRecord], config: Config, home: s
             continue
         try:
             event.set_runner_fact("prepared", record.prepare(event, config, home))
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             log(f"hook {record.name}: prepare failed: {type(exc).__name__}: {exc}")
 
 
@@ -174,8 +178,15 @@ def number_call(event: Event, doc: dict[str, Any], config: Config) -> None:
             new_turn = elapsed is None or elapsed >= config.get("turn.idle_gap_s", 600)
             key = f"idle-{turn['index'] + 1}"
         if new_turn:
-            turn.update(index=turn["index"] + 1, key=key, started_call=call_index,
-                        started_at=event.now, reads=0, edits=0, agent_calls=0)
+            turn.update(
+                index=turn["index"] + 1,
+                key=key,
+                started_call=call_index,
+                started_at=event.now,
+                reads=0,
+                edits=0,
+                agent_calls=0,
+            )
     doc["last_call_at"] = max(event.now, last or 0.0)
     event.set_runner_fact("call_index", call_index)
     event.set_runner_fact("turn_index", turn["index"])
@@ -186,7 +197,8 @@ def number_call(event: Event, doc: dict[str, Any], config: Config) -> None:
 def _caps(config: Config) -> dict[str, int]:
     prefix = "state.caps."
     return {
-        key[len(prefix):]: value for key, value in config.values.items()
+        key[len(prefix) :]: value
+        for key, value in config.values.items()
         if key.startswith(prefix) and isinstance(value, int) and not isinstance(value, bool)
     }
 
@@ -205,5 +217,5 @@ def sweep_if_due(home: str, now: float, config: Config) -> None:
 
     try:
         sweep(home, now, config)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         log(f"sweep: failed: {type(exc).__name__}: {exc}")

@@ -69,8 +69,11 @@ def test_read_only_and_verification() -> None:
 
 @pytest.mark.parametrize(
     ("command", "shape"),
-    [("python fetch.py --id 3", "python fetch.py"), ("cd x && pytest -q", "pytest -q"),
-     ("echo hi", "")],
+    [
+        ("python fetch.py --id 3", "python fetch.py"),
+        ("cd x && pytest -q", "pytest -q"),
+        ("echo hi", ""),
+    ],
 )
 def test_shape(command: str, shape: str) -> None:
     assert CommandFacts(command).shape == shape
@@ -91,10 +94,15 @@ def test_parse_failure() -> None:
     [
         ("Traceback:\n  x\nValueError: bad value 42", "bash:valueerror: bad value <n>"),
         ("npm ERR! missing script: build", "bash:npm err! missing script: build"),
-        ("fatal: not a git repository (or any of the parent directories): .git",
-         "bash:fatal: not a git repository (or any of the parent directories): .git"),
+        (
+            "fatal: not a git repository (or any of the parent directories): .git",
+            "bash:fatal: not a git repository (or any of the parent directories): .git",
+        ),
         ("\n\nsomething odd\nelse", "bash:something odd"),
-        ("error at /a/b/c.py line 3 commit deadbeef12", "bash:error at <path> line <n> commit <hex>"),
+        (
+            "error at /a/b/c.py line 3 commit deadbeef12",
+            "bash:error at <path> line <n> commit <hex>",
+        ),
     ],
 )
 def test_error_signature(body: str, sig: str) -> None:

@@ -123,7 +123,9 @@ def test_caps_are_applied_on_save(home: Path) -> None:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4)
+    ),
     max_leaves=30,
 )
 section_names = st.sampled_from(sorted(new_session("s", "p", NOW)))
@@ -149,10 +151,14 @@ def test_project_store_ttl_and_caps(home: Path) -> None:
     config = Config({"stores.read_cache.max_entries": 2})
     stores = ProjectStores(str(home), "pk", config, NOW)
     entries = stores.entries("read_cache")
-    entries.update({
-        "old": {"read_at": NOW - 90_000}, "a": {"read_at": NOW - 3},
-        "b": {"read_at": NOW - 2}, "c": {"read_at": NOW - 1},
-    })
+    entries.update(
+        {
+            "old": {"read_at": NOW - 90_000},
+            "a": {"read_at": NOW - 3},
+            "b": {"read_at": NOW - 2},
+            "c": {"read_at": NOW - 1},
+        }
+    )
     stores.save_all()
     stores.close()
     stores = ProjectStores(str(home), "pk", config, NOW)

@@ -19,8 +19,10 @@ def test_parallel_runs_lose_no_update(home: Path, project: Path) -> None:
     write_config(home, {"state": {"lock_timeout_s": 60}})
     session = Session(home, project)
     payloads = [
-        [json.dumps(session.event(FIXTURES[(w + i) % len(FIXTURES)])).encode()
-         for i in range(EVENTS_EACH)]
+        [
+            json.dumps(session.event(FIXTURES[(w + i) % len(FIXTURES)])).encode()
+            for i in range(EVENTS_EACH)
+        ]
         for w in range(PROCESSES)
     ]
 

@@ -38,7 +38,9 @@ def test_edit_added_lines_from_structured_patch() -> None:
     ev = event("03")
     assert ev.added_lines == [(5, "    return list(b)")]
     assert ev.lines_added == 1 and ev.lines_removed == 1
-    assert ev.content_after == "import os\n\ndef add(a, b=[]):\n    b.append(a)\n    return list(b)\n"
+    assert (
+        ev.content_after == "import os\n\ndef add(a, b=[]):\n    b.append(a)\n    return list(b)\n"
+    )
     assert ev.old_text == "return b" and ev.new_text == "return list(b)"
 
 
@@ -86,7 +88,9 @@ def test_read_failure_signature() -> None:
     ev = event("07")
     assert ev.exit_code is None
     assert ev.error_text.startswith("File does not exist.")
-    assert ev.error_sig == "read:file does not exist. note: your current working directory is <path>"
+    assert (
+        ev.error_sig == "read:file does not exist. note: your current working directory is <path>"
+    )
 
 
 def test_bash_success_has_no_exit_code_and_read_only_kinds() -> None:
@@ -122,8 +126,10 @@ def test_background_agent_has_no_result_text() -> None:
     ("response", "text"),
     [
         ("plain", "plain"),
-        ([{"type": "text", "text": "a"}, "b", {"type": "image", "data": "x"}],
-         'a\nb\n{"type":"image","data":"x"}'),
+        (
+            [{"type": "text", "text": "a"}, "b", {"type": "image", "data": "x"}],
+            'a\nb\n{"type":"image","data":"x"}',
+        ),
         ({"content": [{"type": "text", "text": "inner"}]}, "inner"),
         ({"result": "r", "text": 3}, "r"),
         ({"b": 1, "a": 2}, '{"a":2,"b":1}'),
@@ -132,8 +138,12 @@ def test_background_agent_has_no_result_text() -> None:
 )
 def test_mcp_output_text(response: object, text: str) -> None:
     assert mcp_text(response) == text
-    raw = {"hook_event_name": "PostToolUse", "tool_name": "mcp__srv__do_thing",
-           "tool_response": response, "session_id": "s"}
+    raw = {
+        "hook_event_name": "PostToolUse",
+        "tool_name": "mcp__srv__do_thing",
+        "tool_response": response,
+        "session_id": "s",
+    }
     ev = build_event(raw, now=NOW, environ={})
     assert ev.family == "mcp" and ev.mcp_server == "srv" and ev.mcp_tool == "do_thing"
     assert ev.output_text == text
@@ -141,9 +151,19 @@ def test_mcp_output_text(response: object, text: str) -> None:
 
 @pytest.mark.parametrize(
     ("tool", "family"),
-    [("Read", "read"), ("MultiEdit", "edit"), ("NotebookEdit", "edit"), ("PowerShell", "bash"),
-     ("Glob", "search"), ("Task", "agent"), ("WebFetch", "web_fetch"), ("TodoWrite", "todo"),
-     ("mcp__x__y", "mcp"), ("mcp__", "other"), ("AskUserQuestion", "other")],
+    [
+        ("Read", "read"),
+        ("MultiEdit", "edit"),
+        ("NotebookEdit", "edit"),
+        ("PowerShell", "bash"),
+        ("Glob", "search"),
+        ("Task", "agent"),
+        ("WebFetch", "web_fetch"),
+        ("TodoWrite", "todo"),
+        ("mcp__x__y", "mcp"),
+        ("mcp__", "other"),
+        ("AskUserQuestion", "other"),
+    ],
 )
 def test_tool_family(tool: str, family: str) -> None:
     assert tool_family(tool) == family
@@ -160,8 +180,13 @@ def test_missing_event_name_is_inferred() -> None:
 
 @pytest.mark.parametrize(
     "raw",
-    [[], "x", {"tool_name": ""}, {"tool_name": 3},
-     {"tool_name": "Read", "hook_event_name": "PreToolUse"}],
+    [
+        [],
+        "x",
+        {"tool_name": ""},
+        {"tool_name": 3},
+        {"tool_name": "Read", "hook_event_name": "PreToolUse"},
+    ],
 )
 def test_invalid_events_are_refused(raw: object) -> None:
     with pytest.raises(InvalidEvent):

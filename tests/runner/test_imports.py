@@ -10,9 +10,23 @@ from pathlib import Path
 from tests.conftest import Session
 
 FORBIDDEN = {
-    "orjson", "platformdirs", "radon", "ast", "subprocess", "argparse", "typing", "dataclasses",
-    "logging", "pathlib", "tempfile", "hashlib", "shutil", "datetime", "inspect",
-    "posttool.lib.lint", "posttool.runner.cli",
+    "orjson",
+    "platformdirs",
+    "radon",
+    "ast",
+    "subprocess",
+    "argparse",
+    "typing",
+    "dataclasses",
+    "logging",
+    "pathlib",
+    "tempfile",
+    "hashlib",
+    "shutil",
+    "datetime",
+    "inspect",
+    "posttool.lib.lint",
+    "posttool.runner.cli",
 }
 # What posttool's own code may add to the interpreter's baseline of `json`, `re` and `fcntl`.
 ALLOWED_EXTRA_STDLIB = {"__future__", "_sha256", "fcntl"}
@@ -35,7 +49,9 @@ def modules_for(event: dict, home: Path, tmp: Path) -> set[str]:
     (home / ".last-sweep").touch()  # the daily sweep is not part of the per-call path
     subprocess.run(
         [sys.executable, "-c", PROBE, str(home), str(out)],
-        input=json.dumps(event).encode(), capture_output=True, check=True,
+        input=json.dumps(event).encode(),
+        capture_output=True,
+        check=True,
     )
     return set(json.loads(out.read_text()))
 
@@ -51,13 +67,30 @@ def test_read_event_imports(session: Session, tmp_path: Path) -> None:
     assert not modules & FORBIDDEN, sorted(modules & FORBIDDEN)
     ours = {m for m in modules if m.split(".")[0] == "posttool"}
     assert ours == {
-        "posttool", "posttool.hooks", "posttool.hooks.cache", "posttool.hooks.quality",
-        "posttool.hooks.state", "posttool.hooks.tracking", "posttool.lib",
-        "posttool.lib.confidence", "posttool.lib.config", "posttool.lib.transcript",
-        "posttool.lib.log", "posttool.lib.message", "posttool.lib.paths", "posttool.lib.schema",
-        "posttool.lib.state", "posttool.lib.store", "posttool.lib.stores", "posttool.lib.text",
-        "posttool.runner", "posttool.runner.dispatch", "posttool.runner.event",
-        "posttool.runner.main", "posttool.runner.merge", "posttool.runner.registry",
+        "posttool",
+        "posttool.hooks",
+        "posttool.hooks.cache",
+        "posttool.hooks.quality",
+        "posttool.hooks.state",
+        "posttool.hooks.tracking",
+        "posttool.lib",
+        "posttool.lib.confidence",
+        "posttool.lib.config",
+        "posttool.lib.transcript",
+        "posttool.lib.log",
+        "posttool.lib.message",
+        "posttool.lib.paths",
+        "posttool.lib.schema",
+        "posttool.lib.state",
+        "posttool.lib.store",
+        "posttool.lib.stores",
+        "posttool.lib.text",
+        "posttool.runner",
+        "posttool.runner.dispatch",
+        "posttool.runner.event",
+        "posttool.runner.main",
+        "posttool.runner.merge",
+        "posttool.runner.registry",
         "posttool.runner.run",
     }
     extra = modules - baseline(tmp_path) - ours

@@ -33,7 +33,9 @@ def test_decorator_returns_the_function_unchanged() -> None:
 
 
 def test_records_sorted_by_priority_then_name() -> None:
-    module = SimpleNamespace(b=make("b", priority=5), a=make("a", priority=5), c=make("c", priority=1))
+    module = SimpleNamespace(
+        b=make("b", priority=5), a=make("a", priority=5), c=make("c", priority=1)
+    )
     registry = Registry(records_from_module(module, "fam"))
     assert [r.name for r in registry.hooks] == ["c", "a", "b"]
     assert {r.family for r in registry.hooks} == {"fam"}

@@ -44,12 +44,31 @@ def test_every_fixture_through_the_real_process(name: str, home: Path, project: 
 
 @pytest.mark.parametrize(
     "data",
-    [b"", b"   \n", b"\xff\xfe\x00garbage", b"not json", b"[1, 2]", b'"text"', b"null",
-     b'{"tool_name": ""}', b'{"hook_event_name": "PreToolUse", "tool_name": "Read"}',
-     b'{"tool_name": "Read", "hook_event_name": "PostToolUse", "tool_input": "nope",'
-     b' "tool_response": [1]}'],
-    ids=["empty", "blank", "invalid-utf8", "not-json", "array", "string", "null", "no-tool",
-         "other-event", "mistyped-fields"],
+    [
+        b"",
+        b"   \n",
+        b"\xff\xfe\x00garbage",
+        b"not json",
+        b"[1, 2]",
+        b'"text"',
+        b"null",
+        b'{"tool_name": ""}',
+        b'{"hook_event_name": "PreToolUse", "tool_name": "Read"}',
+        b'{"tool_name": "Read", "hook_event_name": "PostToolUse", "tool_input": "nope",'
+        b' "tool_response": [1]}',
+    ],
+    ids=[
+        "empty",
+        "blank",
+        "invalid-utf8",
+        "not-json",
+        "array",
+        "string",
+        "null",
+        "no-tool",
+        "other-event",
+        "mistyped-fields",
+    ],
 )
 def test_bad_input_exits_zero_with_empty_answer(data: bytes, home: Path) -> None:
     result = run_cli("run", "--home", str(home), stdin=data)
@@ -74,44 +93,92 @@ def test_five_megabyte_payload(home: Path, project: Path) -> None:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4)
+    ),
     max_leaves=25,
 )
-tool_names = st.sampled_from(["Read", "Write", "Edit", "MultiEdit", "NotebookEdit", "Bash",
-                              "Agent", "Task", "WebFetch", "WebSearch", "TodoWrite", "Grep",
-                              "mcp__x__screenshot", "Other"])
+tool_names = st.sampled_from(
+    [
+        "Read",
+        "Write",
+        "Edit",
+        "MultiEdit",
+        "NotebookEdit",
+        "Bash",
+        "Agent",
+        "Task",
+        "WebFetch",
+        "WebSearch",
+        "TodoWrite",
+        "Grep",
+        "mcp__x__screenshot",
+        "Other",
+    ]
+)
 events = st.fixed_dictionaries(
-    {"tool_name": tool_names,
-     "hook_event_name": st.sampled_from(["PostToolUse", "PostToolUseFailure"])},
+    {
+        "tool_name": tool_names,
+        "hook_event_name": st.sampled_from(["PostToolUse", "PostToolUseFailure"]),
+    },
     optional={
-        "session_id": st.text(max_size=12), "prompt_id": json_values, "cwd": json_values,
-        "tool_input": json_values | st.fixed_dictionaries(
-            {}, optional={"file_path": json_values, "command": json_values,
-                          "content": json_values, "old_string": json_values,
-                          "new_string": json_values, "offset": json_values}),
-        "tool_response": json_values | st.fixed_dictionaries(
-            {}, optional={"type": json_values, "file": json_values, "stdout": json_values,
-                          "structuredPatch": json_values, "originalFile": json_values,
-                          "content": json_values, "status": json_values}),
-        "error": json_values, "is_interrupt": json_values, "tool_use_id": json_values,
-        "agent_id": json_values, "transcript_path": json_values, "duration_ms": json_values,
+        "session_id": st.text(max_size=12),
+        "prompt_id": json_values,
+        "cwd": json_values,
+        "tool_input": json_values
+        | st.fixed_dictionaries(
+            {},
+            optional={
+                "file_path": json_values,
+                "command": json_values,
+                "content": json_values,
+                "old_string": json_values,
+                "new_string": json_values,
+                "offset": json_values,
+            },
+        ),
+        "tool_response": json_values
+        | st.fixed_dictionaries(
+            {},
+            optional={
+                "type": json_values,
+                "file": json_values,
+                "stdout": json_values,
+                "structuredPatch": json_values,
+                "originalFile": json_values,
+                "content": json_values,
+                "status": json_values,
+            },
+        ),
+        "error": json_values,
+        "is_interrupt": json_values,
+        "tool_use_id": json_values,
+        "agent_id": json_values,
+        "transcript_path": json_values,
+        "duration_ms": json_values,
     },
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.binary(max_size=300))
 def test_arbitrary_bytes_never_break_run(home: Path, data: bytes) -> None:
     assert_valid_answer(handle(data, home=str(home)))
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(json_values)
 def test_arbitrary_json_never_breaks_run(home: Path, value: object) -> None:
     assert_valid_answer(handle(json.dumps(value).encode(), home=str(home)))
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(events)
 def test_arbitrary_event_shapes_never_break_run(home: Path, project: Path, raw: dict) -> None:
     raw.setdefault("cwd", str(project))
