@@ -1,0 +1,408 @@
+"""The `posttool` command line (everything but the fast `run` path): argparse wiring only.
+
+Every subcommand takes `--home DIR` (else $POSTTOOL_HOME, else the platform's data folder).
+A bad argument prints one line on stderr and exits 2; a failure the user can fix prints one
+line and exits 1; tracebacks are for bugs only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable
+
+from posttool import __version__
+from posttool.runner.terminal import CliError, print_error
+
+Handler = Callable[[argparse.Namespace], int]
+DEFAULT_BENCH_RUNS = 20
+
+
+class UsageError(Exception):
+    """A bad command line: exit 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (`posttool: error: ...`) and exit 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} must be at least 1")
+    return value
+
+
+def non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if value < 0 or value != value:
+        raise argparse.ArgumentTypeError(f"{text} must be 0 or more")
+    return value
+
+
+def home_option() -> argparse.ArgumentParser:
+    """`--home` on every subcommand; SUPPRESS keeps a top-level `--home` from being reset."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument(
+        "--home",
+        metavar="DIR",
+        default=argparse.SUPPRESS,
+        help="posttool's data folder (default: $POSTTOOL_HOME, else the "
+        "platform's user data folder)",
+    )
+    return parent
+
+
+def json_option(parser: argparse.ArgumentParser, what: str = "print JSON for machines") -> None:
+    parser.add_argument("--json", action="store_true", help=what)
+
+
+def build_parser() -> Parser:
+    home = home_option()
+    parser = Parser(
+        prog="posttool", description="A fast, safe PostToolUse hook runner for Claude Code."
+    )
+    parser.add_argument("--version", action="version", version=f"posttool {__version__}")
+    parser.add_argument(
+        "--home",
+        metavar="DIR",
+        default=None,
+        help="posttool's data folder, for every command (default: $POSTTOOL_HOME, "
+        "else the platform's user data folder)",
+    )
+    commands = parser.add_subparsers(
+        dest="command", metavar="COMMAND", required=True, parser_class=Parser
+    )
+
+    def sub(
+        name: str,
+        help_text: str,
+        handler: Handler,
+        into: argparse._SubParsersAction[Parser] = commands,
+    ) -> Parser:
+        child = into.add_parser(name, help=help_text, description=help_text, parents=[home])
+        child.set_defaults(handler=handler)
+        return child
+
+    add_install_commands(sub)
+    add_state_commands(sub, commands, home)
+    add_cache_commands(sub, commands, home)
+    json_option(
+        sub(
+            "hooks",
+            "list the registered hooks: family, priority, matcher, events "
+            "and whether each is enabled (config and POSTTOOL_DISABLE)",
+            do_hooks,
+        )
+    )
+    add_bench_commands(sub)
+    json_option(
+        sub(
+            "doctor",
+            "check the Claude Code wiring, the interpreter, a sample run, "
+            "ruff and the home folder; exit 1 if any check fails",
+            do_doctor,
+        )
+    )
+    return parser
+
+
+def add_install_commands(sub: Callable[..., Parser]) -> None:
+    for name, text, handler in (
+        (
+            "install",
+            "add posttool to a Claude Code settings file, for PostToolUse and "
+            "PostToolUseFailure (backup first; running it again changes nothing)",
+            do_install,
+        ),
+        ("uninstall", "remove exactly what `posttool install` added", do_uninstall),
+    ):
+        child = sub(name, text, handler)
+        child.add_argument(
+            "--scope",
+            choices=("user", "project", "local"),
+            default="user",
+            help="user: ~/.claude/settings.json (default); project: "
+            ".claude/settings.json; local: .claude/settings.local.json "
+            "(in the current folder)",
+        )
+        child.add_argument(
+            "--dry-run", action="store_true", help="print the change as a diff and write nothing"
+        )
+
+
+def add_state_commands(
+    sub: Callable[..., Parser],
+    commands: argparse._SubParsersAction[Parser],
+    home: argparse.ArgumentParser,
+) -> None:
+    state = commands.add_parser(
+        "state",
+        help="inspect or remove session state",
+        description="Inspect or remove the per-session state files.",
+        parents=[home],
+    )
+    actions = state.add_subparsers(
+        dest="action", metavar="ACTION", required=True, parser_class=Parser
+    )
+    session_help = "session id, or a unique prefix of it (default: the newest session)"
+    show = sub(
+        "show", "print a session's state (the newest when none is named)", do_state_show, actions
+    )
+    show.add_argument("session", nargs="?", help=session_help)
+    json_option(show, "print the stored document as JSON")
+    path = sub("path", "print the path of a session's state file", do_state_path, actions)
+    path.add_argument("session", nargs="?", help=session_help)
+    json_option(
+        sub(
+            "list",
+            "list sessions with age, size, tool count and confidence",
+            do_state_list,
+            actions,
+        )
+    )
+    reset = sub(
+        "reset",
+        "delete a session's state (asks nothing; prints what it removed)",
+        do_state_reset,
+        actions,
+    )
+    reset.add_argument("session", nargs="?", help=session_help)
+    reset.add_argument("--all", action="store_true", help="delete every session's state")
+    prune = sub(
+        "prune",
+        "delete state untouched for a while (asks nothing; prints what it removed)",
+        do_state_prune,
+        actions,
+    )
+    prune.add_argument(
+        "--older-than",
+        type=non_negative_float,
+        metavar="DAYS",
+        help="age in days (default: config state.session_ttl_days, 7)",
+    )
+
+
+def add_cache_commands(
+    sub: Callable[..., Parser],
+    commands: argparse._SubParsersAction[Parser],
+    home: argparse.ArgumentParser,
+) -> None:
+    cache = commands.add_parser(
+        "cache",
+        help="inspect or clear the read cache, the "
+        "exploration cache, the lessons store and the lint cache",
+        description="Inspect or clear the project stores and the lint cache.",
+        parents=[home],
+    )
+    actions = cache.add_subparsers(
+        dest="action", metavar="ACTION", required=True, parser_class=Parser
+    )
+    project_help = "the project (default: the current folder's; its git root is used)"
+    show = sub("show", "print the stores of a project (or of all projects)", do_cache_show, actions)
+    show.add_argument("--project", metavar="DIR", help=project_help)
+    show.add_argument("--all", action="store_true", help="every project, one summary each")
+    json_option(show)
+    path = sub("path", "print the folder holding a project's stores", do_cache_path, actions)
+    path.add_argument("--project", metavar="DIR", help=project_help)
+    reset = sub(
+        "reset",
+        "delete a project's stores (asks nothing; prints what it removed)",
+        do_cache_reset,
+        actions,
+    )
+    reset.add_argument("--project", metavar="DIR", help=project_help)
+    reset.add_argument(
+        "--all", action="store_true", help="every project's stores and the lint cache"
+    )
+
+
+def add_bench_commands(sub: Callable[..., Parser]) -> None:
+    bench = sub(
+        "bench",
+        "time the hooks on the bundled events (or --event FILE) N times, and "
+        "the whole `posttool run` process against the bare interpreter (in a temporary home "
+        "and project; your config.json is applied)",
+        do_bench,
+    )
+    bench.add_argument(
+        "-n",
+        "--runs",
+        type=positive_int,
+        default=DEFAULT_BENCH_RUNS,
+        metavar="N",
+        help=f"runs per event (default {DEFAULT_BENCH_RUNS})",
+    )
+    bench.add_argument(
+        "--event", metavar="FILE", help="a JSON event, a JSON array of events, or JSON Lines"
+    )
+    json_option(bench)
+    run = sub(
+        "run",
+        "process one event from stdin (what Claude Code runs); with --bench N, "
+        "the same as `posttool bench -n N`",
+        do_run,
+    )
+    run.add_argument(
+        "--bench", type=positive_int, metavar="N", help="benchmark instead of processing stdin"
+    )
+    run.add_argument("--event", metavar="FILE", help="with --bench: the event file")
+    json_option(run, "with --bench: print JSON for machines")
+
+
+# --- handlers: thin, each imports only its own module ----------------------------------------
+
+
+def resolved_home(args: argparse.Namespace) -> str:
+    from posttool.lib.paths import resolve_home
+
+    return resolve_home(args.home)
+
+
+def do_install(args: argparse.Namespace) -> int:
+    from posttool.lib.paths import ensure_private_dir
+    from posttool.runner.install import run_install
+
+    home = resolved_home(args)
+    if not args.dry_run:
+        ensure_private_dir(home)
+    return run_install(args.scope, home, args.dry_run)
+
+
+def do_uninstall(args: argparse.Namespace) -> int:
+    from posttool.runner.install import run_uninstall
+
+    return run_uninstall(args.scope, resolved_home(args), args.dry_run)
+
+
+def do_state_show(args: argparse.Namespace) -> int:
+    from posttool.runner.inspect import state_show
+
+    return state_show(resolved_home(args), args.session, args.json, sys.stdout)
+
+
+def do_state_path(args: argparse.Namespace) -> int:
+    from posttool.runner.inspect import state_path
+
+    return state_path(resolved_home(args), args.session, sys.stdout)
+
+
+def do_state_list(args: argparse.Namespace) -> int:
+    from posttool.runner.inspect import state_list
+
+    return state_list(resolved_home(args), args.json, sys.stdout)
+
+
+def do_state_reset(args: argparse.Namespace) -> int:
+    from posttool.runner.inspect import state_reset
+
+    if args.all and args.session:
+        raise UsageError("give a session or --all, not both (see 'posttool state reset --help')")
+    return state_reset(resolved_home(args), args.session, args.all, sys.stdout)
+
+
+def do_state_prune(args: argparse.Namespace) -> int:
+    from posttool.runner.inspect import state_prune
+
+    return state_prune(resolved_home(args), args.older_than, sys.stdout)
+
+
+def do_cache_show(args: argparse.Namespace) -> int:
+    from posttool.runner.inspect import cache_show
+
+    _one_project(args, "show")
+    return cache_show(resolved_home(args), args.project, args.all, args.json, sys.stdout)
+
+
+def do_cache_path(args: argparse.Namespace) -> int:
+    from posttool.runner.inspect import cache_path
+
+    return cache_path(resolved_home(args), args.project, sys.stdout)
+
+
+def do_cache_reset(args: argparse.Namespace) -> int:
+    from posttool.runner.inspect import cache_reset
+
+    _one_project(args, "reset")
+    return cache_reset(resolved_home(args), args.project, args.all, sys.stdout)
+
+
+def _one_project(args: argparse.Namespace, action: str) -> None:
+    if args.all and args.project:
+        raise UsageError(
+            f"give --project or --all, not both (see 'posttool cache {action} --help')"
+        )
+    if args.project and not os.path.isdir(args.project):
+        raise UsageError(f"--project {args.project}: not a folder")
+
+
+def do_hooks(args: argparse.Namespace) -> int:
+    from posttool.runner.inspect import hooks_list
+
+    return hooks_list(resolved_home(args), args.json, sys.stdout)
+
+
+def do_bench(args: argparse.Namespace) -> int:
+    from posttool.runner.bench import run_bench
+
+    return run_bench(args.runs, args.event, args.json, home=resolved_home(args))
+
+
+def do_run(args: argparse.Namespace) -> int:
+    if args.bench is None:
+        if args.event or args.json:
+            raise UsageError("--event and --json need --bench N (see 'posttool run --help')")
+        from posttool.runner.main import run_fast
+
+        return run_fast(args.home)
+    from posttool.runner.bench import run_bench
+
+    return run_bench(args.bench, args.event, args.json, home=resolved_home(args))
+
+
+def do_doctor(args: argparse.Namespace) -> int:
+    from posttool.runner.doctor import run_doctor
+
+    return run_doctor(resolved_home(args), args.home is not None, args.json)
+
+
+# --- entry -----------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one subcommand; returns the exit code (argv excludes the program name)."""
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        args = build_parser().parse_args(argv)
+        return args.handler(args)
+    except UsageError as exc:
+        print_error(str(exc))
+        return 2
+    except CliError as exc:
+        print_error(str(exc))
+        return exc.code
+    except SystemExit as exc:  # --help and --version
+        return exc.code if isinstance(exc.code, int) else 0
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `posttool state list | head`
+        _silence_stdout()
+        return 0
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass

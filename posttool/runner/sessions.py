@@ -1,0 +1,182 @@
+"""The session files in a posttool home, as the CLI sees them: found, named, read, removed.
+
+Reading never takes a lock (saves are atomic renames, so a reader sees a whole file); removing
+takes the session lock so that a running hook never has its file deleted mid-call.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from typing import Any
+
+from posttool.lib import paths
+from posttool.lib.schema import coerce_session
+from posttool.lib.sweep import remove_session
+from posttool.runner.terminal import CliError
+
+REMOVE_LOCK_TIMEOUT_S = 2.0
+DAY = 86400.0
+_CORRUPT = re.compile(r"^(?P<key>.+)\.json\.corrupt-(?P<stamp>\d+)(-\d+)?$")
+
+
+class SessionFile:
+    """One `<home>/sessions/<key>.json`."""
+
+    __slots__ = ("key", "mtime", "path", "size")
+
+    def __init__(self, path: str, mtime: float, size: int) -> None:
+        self.path = path
+        self.key = os.path.basename(path)[: -len(".json")]
+        self.mtime = mtime
+        self.size = size
+
+
+def session_files(home: str) -> list[SessionFile]:
+    """Every session file, newest first."""
+    folder = paths.sessions_dir(home)
+    try:
+        names = os.listdir(folder)
+    except FileNotFoundError:
+        return []
+    found = []
+    for name in names:
+        if not name.endswith(".json"):
+            continue
+        path = os.path.join(folder, name)
+        try:
+            info = os.stat(path)
+        except OSError:
+            continue
+        found.append(SessionFile(path, info.st_mtime, info.st_size))
+    return sorted(found, key=lambda s: (s.mtime, s.key), reverse=True)
+
+
+def pick(home: str, name: str | None) -> SessionFile:
+    """The session named by id, key or unique key prefix; the newest when no name is given."""
+    files = session_files(home)
+    folder = paths.sessions_dir(home)
+    if name is None:
+        if not files:
+            raise CliError(f"no session state yet in {folder}")
+        return files[0]
+    key = paths.session_key(name)
+    exact = [s for s in files if s.key in (key, name)]
+    if exact:
+        return exact[0]
+    prefixed = [s for s in files if s.key.startswith(name)]
+    if len(prefixed) == 1:
+        return prefixed[0]
+    if prefixed:
+        raise CliError(f"{name!r} matches {len(prefixed)} sessions; give more of the id")
+    raise CliError(f"no session {name!r} in {folder} (see `posttool state list`)")
+
+
+def read_doc(path: str) -> dict[str, Any]:
+    """The document as stored; a file that does not parse is reported, not changed."""
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        doc = json.loads(raw)
+    except ValueError as exc:
+        raise CliError(f"{path} does not parse ({exc}); the next run keeps it aside") from None
+    if not isinstance(doc, dict):
+        raise CliError(f"{path} is not a JSON object; the next run keeps it aside")
+    return doc
+
+
+def summary(session: SessionFile, now: float) -> dict[str, Any]:
+    """One row of `state list`."""
+    try:
+        doc = coerce_session(read_doc(session.path))
+        readable = True
+    except CliError:
+        doc = coerce_session({})
+        readable = False
+    confidence = doc["confidence"]
+    return {
+        "session": session.key,
+        "session_id": doc["session_id"],
+        "project_key": doc["project_key"],
+        "path": session.path,
+        "age_s": round(max(0.0, now - session.mtime), 1),  # as prune and the sweep see it
+        "size": session.size,
+        "calls": doc["counters"]["calls"],
+        "confidence": confidence["value"] if readable else None,
+        "tier": confidence["tier"] if readable else None,
+        "readable": readable,
+    }
+
+
+def corrupt_files(home: str, key: str | None = None) -> list[str]:
+    """Files kept aside because they did not parse (`<key>.json.corrupt-<unix>`)."""
+    folder = paths.sessions_dir(home)
+    try:
+        names = sorted(os.listdir(folder))
+    except FileNotFoundError:
+        return []
+    kept = []
+    for name in names:
+        match = _CORRUPT.match(name)
+        if match and (key is None or match.group("key") == key):
+            kept.append(os.path.join(folder, name))
+    return kept
+
+
+def remove(session: SessionFile, timeout: float = REMOVE_LOCK_TIMEOUT_S) -> list[str]:
+    """Delete a session's file (under its lock) and its kept-aside copies; returns what went."""
+    if not remove_session(session.path, timeout=timeout):
+        if os.path.exists(session.path):
+            raise CliError(f"{session.path} is in use by a running hook; try again")
+        removed = []
+    else:
+        removed = [session.path]
+    home = os.path.dirname(os.path.dirname(session.path))
+    for path in corrupt_files(home, session.key):
+        try:
+            os.unlink(path)
+            removed.append(path)
+        except OSError:
+            pass
+    return removed
+
+
+def stale(home: str, now: float, older_than_days: float) -> list[str]:
+    """Session files, kept-aside copies and orphan locks untouched for the given days."""
+    folder = paths.sessions_dir(home)
+    try:
+        names = sorted(os.listdir(folder))
+    except FileNotFoundError:
+        return []
+    limit = older_than_days * DAY
+    old = []
+    for name in names:
+        path = os.path.join(folder, name)
+        is_orphan_lock = name.endswith(".json.lock") and not os.path.exists(path[: -len(".lock")])
+        if not (name.endswith(".json") or _CORRUPT.match(name) or is_orphan_lock):
+            continue
+        try:
+            if now - os.stat(path).st_mtime >= limit:
+                old.append(path)
+        except OSError:
+            continue
+    return old
+
+
+def prune(home: str, now: float, older_than_days: float) -> list[str]:
+    removed = []
+    for path in stale(home, now, older_than_days):
+        if path.endswith(".json"):
+            if remove_session(path, timeout=0):
+                removed.append(path)
+            continue
+        try:
+            os.unlink(path)
+            removed.append(path)
+        except OSError:
+            pass
+    return removed

@@ -1,0 +1,316 @@
+"""`posttool install` / `uninstall`: real subprocesses against a temporary HOME (user scope) and a
+temporary working folder (project and local scopes)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from posttool.runner import settings as claude_settings
+from posttool.runner.launcher import home_of, launcher_of
+from tests.conftest import run_cli
+
+ROOT = Path(__file__).resolve().parents[2]
+CLAUDE_STYLE = {  # as Claude Code writes it: JSON.stringify(value, null, 2)
+    "model": "opus",
+    "env": {"FOO": "bar"},
+    "permissions": {"allow": ["Bash(ls:*)"], "deny": []},
+    "hooks": {
+        "PostToolUse": [
+            {"matcher": "Edit|Write", "hooks": [{"type": "command", "command": "prettier -w"}]},
+        ],
+        "Stop": [{"hooks": [{"type": "command", "command": "notify-send done", "timeout": 5}]}],
+    },
+    "statusLine": {"type": "command", "command": "echo ☃"},
+}
+
+
+def user_settings() -> Path:
+    return Path(os.environ["HOME"]) / ".claude" / "settings.json"
+
+
+def write_json(path: Path, value: Any, indent: int | str = 2) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(value, indent=indent, ensure_ascii=False) + "\n"
+    path.write_text(text, encoding="utf-8")
+    return text
+
+
+def posttool_entries(value: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    return claude_settings.find(value)
+
+
+def ok(result: Any) -> str:
+    assert result.returncode == 0, result.stderr.decode()
+    return result.stdout.decode()
+
+
+# --- the round trip the issue asks for --------------------------------------------------------
+
+
+@pytest.mark.parametrize("scope", ["user", "project", "local"])
+def test_install_install_uninstall_restores_the_same_json(
+    scope: str, home: Path, tmp_path: Path
+) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    path = {
+        "user": user_settings(),
+        "project": work / ".claude" / "settings.json",
+        "local": work / ".claude" / "settings.local.json",
+    }[scope]
+    original = write_json(path, CLAUDE_STYLE)
+
+    first = ok(run_cli("install", "--scope", scope, cwd=work))
+    assert str(path) in first
+    installed = json.loads(path.read_text())
+    second = ok(run_cli("install", "--scope", scope, cwd=work))
+    assert "nothing to do" in second
+    assert json.loads(path.read_text()) == installed
+    ok(run_cli("uninstall", "--scope", scope, cwd=work))
+
+    assert json.loads(path.read_text()) == CLAUDE_STYLE
+    assert path.read_text() == original  # Claude Code's own formatting survives byte for byte
+
+
+def test_install_adds_both_events_with_the_running_interpreter_and_the_home(home: Path) -> None:
+    ok(run_cli("install"))
+    value = json.loads(user_settings().read_text())
+    entries = posttool_entries(value)
+    assert [event for event, _ in entries] == ["PostToolUse", "PostToolUseFailure"]
+    for event in claude_settings.EVENTS:
+        assert value["hooks"][event][-1]["matcher"] == "*"
+    command = entries[0][1]["command"]
+    words = shlex.split(command)
+    assert words[0] == os.path.join(os.path.dirname(sys.executable), "posttool")
+    assert "shims" not in Path(words[0]).parts
+    assert home_of(words) == str(home)
+    assert entries[0][1]["timeout"] == claude_settings.TIMEOUT_S
+
+
+def test_install_keeps_every_other_key_and_hook(home: Path) -> None:
+    write_json(user_settings(), CLAUDE_STYLE)
+    ok(run_cli("install"))
+    value = json.loads(user_settings().read_text())
+    for key in ("model", "env", "permissions", "statusLine"):
+        assert value[key] == CLAUDE_STYLE[key]
+    assert value["hooks"]["Stop"] == CLAUDE_STYLE["hooks"]["Stop"]
+    assert value["hooks"]["PostToolUse"][0] == CLAUDE_STYLE["hooks"]["PostToolUse"][0]
+
+
+def test_install_into_a_missing_file_then_uninstall_leaves_no_file(
+    home: Path, tmp_path: Path
+) -> None:
+    work = tmp_path / "w"
+    work.mkdir()
+    ok(run_cli("install", "--scope", "project", cwd=work))
+    path = work / ".claude" / "settings.json"
+    assert path.exists()
+    out = ok(run_cli("uninstall", "--scope", "project", cwd=work))
+    assert not path.exists()
+    assert "removed" in out
+
+
+def test_a_second_install_writes_nothing(home: Path) -> None:
+    write_json(user_settings(), CLAUDE_STYLE)
+    ok(run_cli("install"))
+    before = user_settings().stat().st_mtime_ns
+    backups = sorted((home / "backups").iterdir())
+    ok(run_cli("install"))
+    assert user_settings().stat().st_mtime_ns == before
+    assert sorted((home / "backups").iterdir()) == backups
+
+
+def test_backup_holds_the_previous_bytes(home: Path) -> None:
+    original = write_json(user_settings(), CLAUDE_STYLE, indent=4)
+    out = ok(run_cli("install"))
+    backup = Path(next(line for line in out.splitlines() if line.startswith("backup: "))[8:])
+    assert backup.read_text() == original
+    assert backup.parent == home / "backups"
+    assert oct(backup.stat().st_mode & 0o777) == "0o600"
+
+
+def test_indentation_of_the_file_is_kept(home: Path) -> None:
+    write_json(user_settings(), {"model": "x"}, indent=4)
+    ok(run_cli("install"))
+    assert user_settings().read_text().splitlines()[1].startswith('    "model"')
+
+
+def test_dry_run_prints_a_diff_and_writes_nothing(home: Path) -> None:
+    original = write_json(user_settings(), CLAUDE_STYLE)
+    out = ok(run_cli("install", "--dry-run"))
+    assert f"--- {user_settings()}" in out
+    assert any(line.startswith("+") and "posttool run --home" in line for line in out.splitlines())
+    assert "\033[" not in out  # not a terminal: plain text
+    assert user_settings().read_text() == original
+    assert not (home / "backups").exists()
+
+
+def test_uninstall_dry_run_shows_the_removal(home: Path) -> None:
+    write_json(user_settings(), CLAUDE_STYLE)
+    ok(run_cli("install"))
+    installed = user_settings().read_text()
+    out = ok(run_cli("uninstall", "--dry-run"))
+    assert any(line.startswith("-") and "posttool run" in line for line in out.splitlines())
+    assert user_settings().read_text() == installed
+
+
+@pytest.mark.parametrize("text", ['{"model": "opus",}', "{", "not json", '{"a": 1} x'])
+def test_invalid_json_is_refused_and_left_alone(text: str, home: Path) -> None:
+    user_settings().parent.mkdir(parents=True)
+    user_settings().write_text(text)
+    for command in ("install", "uninstall"):
+        result = run_cli(command)
+        assert result.returncode == 1
+        err = result.stderr.decode()
+        assert err.count("\n") == 1 and err.startswith("posttool: error: ")
+        assert "not valid JSON" in err
+        assert "Traceback" not in err
+        assert user_settings().read_text() == text
+
+
+@pytest.mark.parametrize("value", [[], {"hooks": []}, {"hooks": {"PostToolUse": {}}}])
+def test_settings_of_an_unexpected_shape_are_refused(value: Any, home: Path) -> None:
+    original = write_json(user_settings(), value)
+    result = run_cli("install")
+    assert result.returncode == 1
+    assert result.stderr.decode().count("\n") == 1
+    assert user_settings().read_text() == original
+
+
+def test_a_symlinked_settings_file_stays_a_symlink(home: Path, tmp_path: Path) -> None:
+    real = tmp_path / "dotfiles" / "claude-settings.json"
+    write_json(real, {"model": "x"})
+    user_settings().parent.mkdir(parents=True)
+    user_settings().symlink_to(real)
+    ok(run_cli("install"))
+    assert user_settings().is_symlink()
+    assert posttool_entries(json.loads(real.read_text()))
+
+
+def test_claude_config_dir_moves_the_user_settings(home: Path, tmp_path: Path) -> None:
+    config_dir = tmp_path / "claude-config"
+    ok(run_cli("install", env={"CLAUDE_CONFIG_DIR": str(config_dir)}))
+    assert posttool_entries(json.loads((config_dir / "settings.json").read_text()))
+    assert not user_settings().exists()
+
+
+def test_an_old_posttool_entry_is_updated_in_place_and_duplicates_dropped(home: Path) -> None:
+    old = "/old/venv/bin/posttool run --home /old/home"
+    write_json(
+        user_settings(),
+        {
+            "hooks": {
+                "PostToolUse": [
+                    {
+                        "matcher": "Edit|Write",
+                        "hooks": [
+                            {"type": "command", "command": "prettier -w"},
+                            {"type": "command", "command": old, "timeout": 30},
+                        ],
+                    },
+                    {"matcher": "*", "hooks": [{"type": "command", "command": old}]},
+                ],
+            }
+        },
+    )
+    ok(run_cli("install"))
+    value = json.loads(user_settings().read_text())
+    groups = value["hooks"]["PostToolUse"]
+    assert len(groups) == 1  # the group left empty by the duplicate is gone
+    assert groups[0]["hooks"][0] == {"type": "command", "command": "prettier -w"}
+    updated = groups[0]["hooks"][1]
+    assert updated["timeout"] == 30 and str(home) in updated["command"]
+    assert len(posttool_entries(value)) == 2
+
+
+def test_uninstall_removes_only_posttool(home: Path) -> None:
+    write_json(
+        user_settings(),
+        {
+            "hooks": {
+                "PostToolUse": [
+                    {
+                        "matcher": "*",
+                        "hooks": [
+                            {
+                                "type": "command",
+                                "command": "/v/bin/python -m posttool run --home /h",
+                            },
+                            {"type": "command", "command": "my-posttool-wrapper run"},
+                            {"type": "command", "command": "echo posttool run"},
+                        ],
+                    }
+                ]
+            }
+        },
+    )
+    ok(run_cli("uninstall"))
+    value = json.loads(user_settings().read_text())
+    commands = [h["command"] for h in value["hooks"]["PostToolUse"][0]["hooks"]]
+    assert commands == ["my-posttool-wrapper run", "echo posttool run"]
+
+
+def test_uninstall_when_not_installed_changes_nothing(home: Path) -> None:
+    original = write_json(user_settings(), CLAUDE_STYLE)
+    out = ok(run_cli("uninstall"))
+    assert "not installed" in out
+    assert user_settings().read_text() == original
+
+
+def test_install_notes_another_scope_already_running_posttool(home: Path, tmp_path: Path) -> None:
+    work = tmp_path / "w"
+    work.mkdir()
+    ok(run_cli("install", cwd=work))
+    out = ok(run_cli("install", "--scope", "local", cwd=work))
+    assert f"also installed in {user_settings()}" in out
+
+
+# --- the pure edit -------------------------------------------------------------------------
+
+
+def test_uninstall_keeps_containers_that_were_already_empty() -> None:
+    value = {"hooks": {"PostToolUse": [{"matcher": "x", "hooks": []}], "Stop": []}}
+    done = claude_settings.uninstall(claude_settings.install(value, "/v/bin/posttool run"))
+    assert done == value
+
+
+def test_install_is_a_fixed_point() -> None:
+    once = claude_settings.install(CLAUDE_STYLE, "/v/bin/posttool run --home /h")
+    assert claude_settings.install(once, "/v/bin/posttool run --home /h") == once
+    assert claude_settings.uninstall(once) == CLAUDE_STYLE
+
+
+# --- settings.example.json -----------------------------------------------------------------
+
+
+def test_settings_example_matches_what_install_writes(home: Path) -> None:
+    example = json.loads((ROOT / "settings.example.json").read_text())
+    ok(run_cli("install"))
+    written = json.loads(user_settings().read_text())
+    example_command = example["hooks"]["PostToolUse"][0]["hooks"][0]["command"]
+    for event in claude_settings.EVENTS:
+        for group in written["hooks"][event]:
+            for entry in group["hooks"]:
+                entry["command"] = example_command
+    assert written == example
+    words = shlex.split(example_command)
+    assert launcher_of(words) == words[:1] and os.path.isabs(words[0])
+    assert home_of(words) and os.path.isabs(home_of(words))
+
+
+def test_settings_example_is_formatted_as_install_formats_it() -> None:
+    text = (ROOT / "settings.example.json").read_text()
+    assert claude_settings.render(json.loads(text), None) == text
+
+
+def test_project_scope_run_from_the_home_folder_is_the_user_file(home: Path) -> None:
+    out = ok(run_cli("install", "--scope", "project", cwd=os.environ["HOME"]))
+    assert str(user_settings()) in out
+    assert "also installed" not in out
