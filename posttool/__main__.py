@@ -1,3 +1,3 @@
-from posttool.runner.main import main
+from posttool.runner.main import entry
 
-raise SystemExit(main())
+entry()

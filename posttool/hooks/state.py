@@ -10,10 +10,10 @@ confidence score built on top of it.
 
 from __future__ import annotations
 
-import re
 import sys
 
 from posttool.lib import confidence
+from posttool.lib.lazy import re
 from posttool.lib.schema import FILE_RECORD, default_of
 from posttool.lib.text import clip, h
 from posttool.runner.event import is_benign
@@ -496,9 +496,12 @@ def _update_libraries(event: Event, state: State) -> None:
 def _update_ui(event: Event, state: State) -> None:
     if not event.ok:
         return
-    shot = re.fullmatch(SCREENSHOT_TOOL, event.tool_name, re.IGNORECASE) is not None or (
-        event.family == "bash" and re.search(SCREENSHOT_COMMAND, event.command) is not None
-    )
+    if event.family == "mcp":
+        shot = re.fullmatch(SCREENSHOT_TOOL, event.tool_name, re.IGNORECASE) is not None
+    elif event.family == "bash":
+        shot = re.search(SCREENSHOT_COMMAND, event.command) is not None
+    else:
+        return
     if shot:
         state.doc["ui"].update(last_screenshot_call=event.call_index, edits_since_shot=0, files=[])
 
@@ -841,7 +844,9 @@ def new_thinking_blocks(event: Event, state: State, size: int) -> list[tuple[str
     """(hash, text) of the unseen, long-enough thinking blocks of this session in the tail."""
     from posttool.lib.transcript import parse_timestamp, tail_entries
 
-    entries = tail_entries(event.transcript_path or "", size, int(state.cfg("tail_bytes", 65536)))
+    entries = tail_entries(
+        event.transcript_path or "", size, int(state.cfg("tail_bytes", 65536)), '"thinking"'
+    )
     oldest = state.doc["created_at"] - 5
     min_chars = int(state.cfg("min_block_chars", 200))
     seen = set(state.doc["thinking"]["seen"])

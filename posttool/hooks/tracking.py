@@ -8,9 +8,9 @@ store (`lessons`), and only `beads_auto_sync` starts a process.
 from __future__ import annotations
 
 import os
-import re
 
 from posttool.lib import paths
+from posttool.lib.lazy import re
 from posttool.lib.message import Message, bullets
 from posttool.lib.text import age, clip, h, join_limited, one_line
 from posttool.runner.event import is_benign

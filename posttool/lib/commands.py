@@ -7,7 +7,8 @@ plain Read.
 from __future__ import annotations
 
 import os
-import re
+
+from posttool.lib.lazy import re
 
 WRAPPERS = {"sudo", "time", "nice", "env", "command", "exec", "npx", "bunx"}
 TWO_WORD_WRAPPERS = {
@@ -20,8 +21,6 @@ TWO_WORD_WRAPPERS = {
     ("pnpm", "dlx"),
     ("yarn", "dlx"),
 }
-_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
-_PYTHON = re.compile(r"python[0-9.]*")
 JS_RUNNERS = {"npm", "yarn", "pnpm", "bun"}
 
 READ_ONLY_KINDS = frozenset({"inspect", "noop"})
@@ -121,7 +120,7 @@ def segment_words(segment: str) -> list[str]:
     words = tokenize(segment)
     while words:
         first = words[0]
-        if _ASSIGNMENT.match(first) or first in WRAPPERS:
+        if _is_assignment(first) or first in WRAPPERS:
             words = words[1:]
         elif len(words) >= 2 and _is_two_word_wrapper(first, words[1]):
             words = words[2:]
@@ -132,10 +131,22 @@ def segment_words(segment: str) -> list[str]:
     return words
 
 
+def _is_assignment(token: str) -> bool:
+    """`NAME=value` (checked without `re`: a plain command never needs the regex engine)."""
+    name, equals, _ = token.partition("=")
+    return bool(equals) and name.isidentifier() and name.isascii()
+
+
+def _is_python(token: str) -> bool:
+    """`python`, `python3`, `python3.12`..."""
+    name = os.path.basename(token)
+    return name.startswith("python") and all(c in "0123456789." for c in name[6:])
+
+
 def _is_two_word_wrapper(first: str, second: str) -> bool:
     if (first, second) in TWO_WORD_WRAPPERS:
         return True
-    return second == "-m" and _PYTHON.fullmatch(os.path.basename(first)) is not None
+    return second == "-m" and _is_python(first)
 
 
 def segment_kind(words: list[str]) -> str:
@@ -303,11 +314,13 @@ def command_shape(all_words: list[list[str]]) -> str:
 
 # --- failures -----------------------------------------------------------------------------
 
-_EXIT_CODE = re.compile(r"^Exit code (\d+)")
-_TRACEBACK_LAST = re.compile(r"^([A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt))(:\s*(.*))?$")
-_ERRORISH = re.compile(r"error|fatal:|ERR!|not found|denied|cannot|failed", re.IGNORECASE)
-_HEX_RUN = re.compile(r"\b(?=[0-9a-f]*[0-9])[0-9a-f]{7,}\b")
-_DIGITS = re.compile(r"\d+")
+# Patterns, not compiled objects: `re` is imported (and each pattern compiled, then cached by
+# `re`) only when an event actually has a failure to classify.
+_EXIT_CODE = r"^Exit code (\d+)"
+_TRACEBACK_LAST = r"^([A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt))(:\s*(.*))?$"
+_ERRORISH = r"(?i)error|fatal:|ERR!|not found|denied|cannot|failed"
+_HEX_RUN = r"\b(?=[0-9a-f]*[0-9])[0-9a-f]{7,}\b"
+_DIGITS = r"\d+"
 BENIGN_GIT = "git diff --exit-code"
 SIGNATURE_SOURCE_CHARS = 2000
 SIGNATURE_SCAN_LINES = 1000
@@ -316,7 +329,7 @@ SIGNATURE_SCAN_LINES = 1000
 def parse_failure(error: str) -> tuple[int | None, str]:
     """(exit code from a first line `Exit code N`, the error without that line)."""
     first, _, rest = error.partition("\n")
-    match = _EXIT_CODE.match(first)
+    match = re.match(_EXIT_CODE, first)
     if match:
         return int(match.group(1)), rest
     return None, error
@@ -332,10 +345,12 @@ def error_line(body: str) -> str:
     lines = body.splitlines()
     for line in reversed(lines[-SIGNATURE_SCAN_LINES:]):
         probe = line.strip()[:SIGNATURE_SOURCE_CHARS]
-        if _TRACEBACK_LAST.match(probe):
+        if re.match(_TRACEBACK_LAST, probe):
             return probe
     head = lines[:SIGNATURE_SCAN_LINES]
-    chosen = next((line for line in head if _ERRORISH.search(line[:SIGNATURE_SOURCE_CHARS])), "")
+    chosen = next(
+        (line for line in head if re.search(_ERRORISH, line[:SIGNATURE_SOURCE_CHARS])), ""
+    )
     return chosen or next((line for line in head if line.strip()), "")
 
 
@@ -345,8 +360,8 @@ def error_signature(family: str, body: str) -> str:
     # The signature keeps 120 characters; normalising more of a huge line only costs time.
     tokens = error_line(body)[:SIGNATURE_SOURCE_CHARS].lower().split()
     text = " ".join("<path>" if "/" in tok or "\\" in tok else tok for tok in tokens)
-    text = _HEX_RUN.sub("<hex>", text)
-    text = _DIGITS.sub("<n>", text)
+    text = re.sub(_HEX_RUN, "<hex>", text)
+    text = re.sub(_DIGITS, "<n>", text)
     text = " ".join(text.split())[:120]
     return f"{family}:{text}"
 

@@ -8,8 +8,9 @@ user's value when it has the default's type, else the default.
 
 from __future__ import annotations
 
-import json
 import os
+
+from posttool.lib.jsonfast import loads
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # `typing` costs ~10 ms of imports on the hot path
@@ -140,7 +141,7 @@ def load_config(home: str, environ: dict[str, str] | os._Environ[str] = os.envir
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
     try:
-        tree = json.loads(raw)
+        tree = loads(raw)
     except ValueError as exc:
         raise ConfigError(f"{path} is not valid JSON: {exc}") from None
     if not isinstance(tree, dict):

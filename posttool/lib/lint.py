@@ -12,12 +12,12 @@ Shapes (plain lists, so they round-trip through JSON unchanged):
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 import sys
 import time
 
+from posttool.lib.jsonfast import dumps, loads
 from posttool.lib.log import log
 from posttool.lib.paths import ensure_private_dir, is_within, lint_cache_dir
 from posttool.lib.paths_match import match_path, search
@@ -500,7 +500,7 @@ def parse_ruff(out: bytes) -> list[Finding] | None:
     """ruff's JSON output as `[code, row, message, fixable]` items, at most MAX_KEPT (severe
     ones first, then by row), or None when it is not the JSON list ruff prints."""
     try:
-        items = json.loads(out)
+        items = loads(out)
     except ValueError:
         return None
     if not isinstance(items, list):
@@ -549,7 +549,7 @@ def radon_blocks(text: str, min_rank: str = DEFAULT_MIN_RANK) -> list[Block]:
 def parse_radon_json(out: bytes, min_rank: str = DEFAULT_MIN_RANK) -> list[Block] | None:
     """`radon cc --json` output (the fallback when radon is not importable)."""
     try:
-        doc = json.loads(out)
+        doc = loads(out)
     except ValueError:
         return None
     if not isinstance(doc, dict) or len(doc) != 1:
@@ -622,7 +622,7 @@ def cache_read(home: str, key: str) -> tuple[list[Finding] | None, list[Block] |
     finally:
         os.close(fd)
     try:
-        doc = json.loads(raw)
+        doc = loads(raw)
     except ValueError:
         doc = None
     if not (
@@ -645,11 +645,7 @@ def cache_write(home: str, key: str, ruff: list[Finding] | None, radon: list[Blo
         return
     shard = os.path.dirname(final)
     tmp = os.path.join(shard, f".{key[:16]}.{os.getpid()}.{time.monotonic_ns()}.tmp")
-    payload = json.dumps(
-        {"v": CACHE_VERSION, "ruff": ruff, "radon": radon},
-        separators=(",", ":"),
-        ensure_ascii=False,
-    ).encode("utf-8")
+    payload = dumps({"v": CACHE_VERSION, "ruff": ruff, "radon": radon}).encode("utf-8")
     try:
         for directory in (os.path.dirname(lint_cache_dir(home)), lint_cache_dir(home), shard):
             ensure_private_dir(directory)

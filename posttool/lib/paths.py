@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import re
 
 from posttool.lib.text import sha256_hex
 
 HOME_ENV = "POSTTOOL_HOME"
 PROJECT_DIR_ENV = "CLAUDE_PROJECT_DIR"
 MAX_ROOT_LEVELS = 40
-_SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,100}")
+_SESSION_ID_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 ANONYMOUS_SESSION = "_anonymous"
 
 
@@ -68,7 +67,7 @@ def lint_cache_dir(home: str) -> str:
 def session_key(session_id: str) -> str:
     if not session_id:
         return ANONYMOUS_SESSION
-    if _SESSION_ID.fullmatch(session_id):
+    if len(session_id) <= 100 and _SESSION_ID_CHARS.issuperset(session_id):
         return session_id
     return sha256_hex(session_id.encode("utf-8", "surrogatepass"))[:32]
 

@@ -4,11 +4,11 @@ overwritten."""
 
 from __future__ import annotations
 
-import json
 import os
 import time
 
 from posttool.lib import paths
+from posttool.lib.jsonfast import dumps, loads
 from posttool.lib.log import log
 from posttool.lib.schema import SCHEMA_VERSION, apply_caps, coerce_session, new_session
 
@@ -97,9 +97,7 @@ def write_atomic(path: str, data: bytes) -> None:
 
 
 def dump_json(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode(
-        "utf-8", "surrogatepass"
-    )
+    return dumps(value).encode("utf-8", "surrogatepass")
 
 
 def keep_aside(path: str, now: float) -> str:
@@ -145,7 +143,7 @@ class SessionStore:
         except FileNotFoundError:
             return new_session(session_id, project_key, now)
         try:
-            loaded = json.loads(raw)
+            loaded = loads(raw)
             if not isinstance(loaded, dict):
                 raise ValueError("not a JSON object")
         except ValueError as exc:

@@ -4,10 +4,10 @@ run, each under its own lock until the call saves."""
 
 from __future__ import annotations
 
-import json
 import os
 
 from posttool.lib import paths
+from posttool.lib.jsonfast import loads
 from posttool.lib.log import log
 from posttool.lib.store import FileLock, LockTimeout, dump_json, keep_aside, write_atomic
 
@@ -93,7 +93,7 @@ class ProjectStores:
         try:
             with open(opened.path, "rb") as handle:
                 raw = handle.read()
-            data = json.loads(raw)
+            data = loads(raw)
             if not isinstance(data, dict) or not isinstance(data.get("entries"), dict):
                 raise ValueError("not a store document")
             if isinstance(data.get("schema"), int) and data["schema"] > STORE_SCHEMA:

@@ -6,8 +6,9 @@ many megabytes, and reading it whole on every call is what made earlier hook run
 
 from __future__ import annotations
 
-import json
 import os
+
+from posttool.lib.jsonfast import loads
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -30,11 +31,14 @@ def size_of(path: str | None) -> int | None:
     return info.st_size
 
 
-def tail_entries(path: str, size: int, max_bytes: int) -> list[dict[str, Any]]:
+def tail_entries(
+    path: str, size: int, max_bytes: int, must_contain: str = ""
+) -> list[dict[str, Any]]:
     """The JSON objects on the complete lines among the last `max_bytes` bytes of the file.
 
     A read that starts inside the file drops its first (partial) line; lines that do not parse
-    (including a last line still being written) are skipped.
+    (including a last line still being written) are skipped, and so, without being parsed, are
+    lines that do not contain `must_contain` (most of a transcript is tool results).
     """
     start = max(0, size - max(0, max_bytes))
     try:
@@ -49,10 +53,10 @@ def tail_entries(path: str, size: int, max_bytes: int) -> list[dict[str, Any]]:
     entries = []
     for line in lines:
         line = line.strip()
-        if not line or line[0] != "{":
+        if not line or line[0] != "{" or must_contain not in line:
             continue
         try:
-            value = json.loads(line)
+            value = loads(line)
         except ValueError:
             continue
         if isinstance(value, dict):

@@ -6,10 +6,10 @@ where it does not apply, so the shapes of `tool_response` are handled here and o
 
 from __future__ import annotations
 
-import json
 import os
 
 from posttool.lib import paths
+from posttool.lib.jsonfast import dumps
 from posttool.lib.text import cut_middle, h
 
 TYPE_CHECKING = False
@@ -113,7 +113,7 @@ def mcp_text(response: Any) -> str:
         for key in ("text", "result", "output"):
             if isinstance(response.get(key), str):
                 return response[key]
-        return json.dumps(response, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return dumps(response, sort_keys=True)
     if isinstance(response, list):
         parts = []
         for item in response:
@@ -126,9 +126,9 @@ def mcp_text(response: Any) -> str:
             elif isinstance(item, str):
                 parts.append(item)
             else:
-                parts.append(json.dumps(item, separators=(",", ":"), ensure_ascii=False))
+                parts.append(dumps(item))
         return "\n".join(parts)
-    return json.dumps(response, separators=(",", ":"), ensure_ascii=False)
+    return dumps(response)
 
 
 def walk_patch(patch: Any) -> tuple[list[tuple[int | None, str]], int, int]:

@@ -3,6 +3,7 @@ any subcommand: it is started once per tool call, and every import is paid every
 
 from __future__ import annotations
 
+import os
 import sys
 
 
@@ -58,14 +59,23 @@ def run_fast(home_arg: str | None) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if args[:1] == ["run"]:
-        home = parse_run_args(args[1:])
-        if home is not False:
-            return run_fast(home)  # type: ignore[arg-type]
+    if is_fast_run(args):
+        return run_fast(parse_run_args(args[1:]) or None)
     from posttool.runner.cli import main as cli_main
 
     return cli_main(args)
 
 
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
+def is_fast_run(args: list[str]) -> bool:
+    return args[:1] == ["run"] and parse_run_args(args[1:]) is not False
+
+
+def entry() -> None:
+    """The console script and `python -m posttool`."""
+    args = sys.argv[1:]
+    code = main(args)
+    if is_fast_run(args):
+        # The answer is written and every file is closed; interpreter teardown would cost
+        # ~3 ms on every tool call for nothing.
+        os._exit(code)
+    raise SystemExit(code)

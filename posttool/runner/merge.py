@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-
+from posttool.lib.jsonfast import dumps
 from posttool.lib.message import SEVERITY_RANK
 from posttool.lib.text import ELLIPSIS
 
@@ -125,4 +124,4 @@ def render_answer(event_name: str, text: str) -> str:
     if not text:
         return "{}"
     answer = {"hookSpecificOutput": {"hookEventName": event_name, "additionalContext": text}}
-    return json.dumps(answer, ensure_ascii=False, separators=(",", ":"))
+    return dumps(answer)

@@ -7,12 +7,12 @@ before the session lock is taken, and the lock is held from load to save only.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 
 from posttool.lib import log as logging_
 from posttool.lib.config import Config, ConfigError, disabled_from_env, load_config
+from posttool.lib.jsonfast import loads
 from posttool.lib.log import log
 from posttool.lib.paths import ensure_private_dir
 from posttool.lib.state import State
@@ -72,7 +72,7 @@ def parse(data: bytes) -> dict[str, Any] | None:
         log("run: empty input; ignored")
         return None
     try:
-        raw = json.loads(text)
+        raw = loads(text)
     except ValueError as exc:
         log(f"run: input is not JSON ({exc}); ignored")
         return None
