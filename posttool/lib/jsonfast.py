@@ -10,7 +10,7 @@ from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, ClassVar
 
 try:
     import _json
@@ -33,7 +33,7 @@ class _ScannerContext:
     object_pairs_hook = None
     parse_float = float
     parse_int = int
-    memo: dict[str, str] = {}
+    memo: ClassVar[dict[str, str]] = {}
 
     @staticmethod
     def parse_constant(name: str) -> float:
