@@ -14,6 +14,7 @@ needs them, so a Read or Bash event never loads the AST or edit checks:
 
 from __future__ import annotations
 
+from posttool.lib.lazy import re
 from posttool.lib.message import Message, bullets
 from posttool.lib.text import join_limited, one_line
 from posttool.runner.registry import BOTH_EVENTS, SUCCESS_ONLY, hook
@@ -164,7 +165,6 @@ def ui_verification_gate(event: Event, state: State) -> Message | None:
 
 
 def _is_ui_edit(event: Event, state: State) -> bool:
-    import re
 
     from posttool.lib.paths_match import is_skip_path, match_path
 
@@ -535,7 +535,6 @@ def crawl4ai_promo(event: Event, state: State) -> Message | None:
 
 
 def _poor_fetch(event: Event, state: State) -> str:
-    import re
 
     if not event.ok:
         if event.is_interrupt:
@@ -558,7 +557,6 @@ def _poor_fetch(event: Event, state: State) -> str:
 
 
 def _host(url: str) -> str:
-    import re
 
     match = re.match(r"[A-Za-z][\w+.-]*://(?:[^/?#@]*@)?(\[[^\]/]*\]|[^/?#:]+)", url.strip())
     return match.group(1).lower() if match else ""

@@ -54,10 +54,6 @@ PY_IMPORT = r"^\s*(?:from|import)\s+([A-Za-z_]\w*)"
 JS_IMPORT = r"""\bfrom\s*(['"])([^'"\n]+)\1|\brequire\(\s*(['"])([^'"\n]+)\3\s*\)"""
 SCREENSHOT_TOOL = r"mcp__.*(screenshot|snapshot).*"
 SCREENSHOT_COMMAND = r"\bscreenshot\b|--screenshot\b"
-PLACEHOLDER = (
-    r"raise NotImplementedError|^\s*(pass|\.\.\.)\s*#\s*TODO|TODO:? implement"
-    r"""|throw new Error\(["']not implemented|todo!\(\)|unimplemented!\(\)"""
-)
 PY_SILENT_EXCEPT = (
     r"^[ \t]*except[ \t]*(\(?[ \t]*(Base)?Exception[ \t]*\)?([ \t]+as[ \t]+\w+)?)?[ \t]*:"
     r"([ \t]*(pass|\.\.\.)[ \t]*$|[ \t]*(#[^\n]*)?\n[ \t]*(pass|\.\.\.)[ \t]*$)"
@@ -132,11 +128,10 @@ def is_code_file(event: Event, state: State) -> bool:
 
 
 def is_test_path(event: Event, state: State) -> bool:
-    path = (event.display_path or "").replace("\\", "/")
-    try:
-        return re.search(state.common("test_path_regex"), path) is not None
-    except re.error:
-        return False
+    from posttool.lib.paths_match import is_test_path as test_path
+    from posttool.lib.paths_match import match_path
+
+    return test_path(state, match_path(event))
 
 
 def scan_text(event: Event, state: State) -> str:
@@ -468,14 +463,34 @@ def _record_test(event: Event, state: State, passed: bool | None) -> None:
         verification.update(last_test_ok=False, last_failed_test_call=event.call_index)
 
 
+def python_imports(text: str) -> list[str]:
+    """Top-level modules of `import x` / `from x import` lines (PY_IMPORT, without `re`)."""
+    names = []
+    for line in text.splitlines():
+        stripped = line.lstrip()
+        for keyword in ("import", "from"):
+            if not stripped.startswith(keyword):
+                continue
+            rest = stripped[len(keyword) :]
+            if not rest[:1].isspace():
+                continue
+            rest = rest.lstrip()
+            end = 0
+            while end < len(rest) and (rest[end].isalnum() or rest[end] == "_"):
+                end += 1
+            name = rest[:end]
+            if name and (name[0].isascii() and (name[0].isalpha() or name[0] == "_")):
+                names.append(name)
+    return names
+
+
 def _update_libraries(event: Event, state: State) -> None:
     if event.family not in EDIT_FAMILIES or not event.ok or not event.added_lines:
         return
     if event.ext in PY_EXTENSIONS:
         text = scan_text(event, state)
         stdlib = sys.stdlib_module_names
-        names = [m.group(1) for m in re.finditer(PY_IMPORT, text, re.MULTILINE)]
-        names = [name for name in names if name not in stdlib]
+        names = [name for name in python_imports(text) if name not in stdlib]
     elif event.ext in JS_EXTENSIONS:
         text = scan_text(event, state)
         names = []
@@ -498,8 +513,8 @@ def _update_ui(event: Event, state: State) -> None:
         return
     if event.family == "mcp":
         shot = re.fullmatch(SCREENSHOT_TOOL, event.tool_name, re.IGNORECASE) is not None
-    elif event.family == "bash":
-        shot = re.search(SCREENSHOT_COMMAND, event.command) is not None
+    elif event.family == "bash":  # the substring test spares most commands the regex engine
+        shot = "screenshot" in event.command and re.search(SCREENSHOT_COMMAND, event.command)
     else:
         return
     if shot:
@@ -625,19 +640,35 @@ def reducer_triggers(event: Event, state: State) -> list[str]:
     return fired
 
 
+def _has_placeholder(text: str) -> bool:
+    from posttool.lib.linechecks import is_placeholder
+
+    return any(is_placeholder(line) for line in text.splitlines())
+
+
+def _may_be_backup_name(name: str) -> bool:
+    """Every BACKUP_NAME alternative needs one of these words or a digit (`v2`)."""
+    lowered = name.lower()
+    words = ("bak", "orig", "old", "new", "copy", "backup")
+    return any(word in lowered for word in words) or any(c.isdigit() for c in name)
+
+
 def _written_code_triggers(event: Event, state: State) -> list[str]:
     fired = []
     code = is_code_file(event, state)
     text = scan_text(event, state) if code else ""
-    if code and not is_test_path(event, state) and re.search(PLACEHOLDER, text, re.MULTILINE):
+    if code and _has_placeholder(text) and not is_test_path(event, state):
         fired.append("stub_written")
-    if (event.ext in PY_EXTENSIONS and re.search(PY_SILENT_EXCEPT, text, re.MULTILINE)) or (
-        event.ext in JS_EXTENSIONS and re.search(JS_SILENT_CATCH, text)
-    ):
+    # The substring tests spare most edits the regex engine.
+    if (
+        event.ext in PY_EXTENSIONS
+        and "except" in text
+        and re.search(PY_SILENT_EXCEPT, text, re.MULTILINE)
+    ) or (event.ext in JS_EXTENSIONS and "catch" in text and re.search(JS_SILENT_CATCH, text)):
         fired.append("silent_except")
     if event.family == "write" and event.write_kind == "create" and event.file_path:
         name = event.file_path.replace("\\", "/").rsplit("/", 1)[-1]
-        if re.search(BACKUP_NAME, name):
+        if _may_be_backup_name(name) and re.search(BACKUP_NAME, name):
             fired.append("backup_file")
     if code and _every(state, "unverified_edits", state.doc["verification"]["edits_since_verify"]):
         fired.append("unverified_edits")

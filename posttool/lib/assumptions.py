@@ -3,7 +3,7 @@ non-empty result, valid input or a present environment."""
 
 from __future__ import annotations
 
-import re
+from posttool.lib.lazy import re
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -31,6 +31,32 @@ ASSUMPTION = {name: text for name, _, text in RULES}
 ANY_RULE = "|".join(f"(?:{pattern})" for _, pattern, _ in RULES)  # one search rules out a line
 GUARD_WINDOW = 3  # json_unguarded: a `try`/`catch` this many added lines back counts as a guard
 COMMENT_PREFIXES = ("#", "//", "/*", "* ")
+
+
+# Each rule but `index_call_result` needs one of these substrings; that one needs `)` followed
+# (after blanks) by `[`. A line with neither is ruled out without the regex engine.
+RULE_WORDS = (
+    "json.load",
+    "JSON.parse(",
+    "os.environ[",
+    "process.env.",
+    "requests.",
+    "urlopen(",
+    ".group(",
+    "][",
+)
+
+
+def may_match(line: str) -> bool:
+    if any(word in line for word in RULE_WORDS):
+        return True
+    close = line.find(")")
+    while close != -1:
+        after = line[close + 1 :].lstrip()
+        if after.startswith("["):
+            return True
+        close = line.find(")", close + 1)
+    return False
 
 
 def _guarded(texts: list[str], index: int) -> bool:
@@ -64,7 +90,7 @@ def find_assumptions(
         stripped = text.lstrip()
         if not stripped or stripped.startswith(COMMENT_PREFIXES):
             continue
-        if re.search(ANY_RULE, text) is None:
+        if not may_match(text) or re.search(ANY_RULE, text) is None:
             continue
         for rule, pattern, _ in RULES:
             if _hits(rule, pattern, texts, index):

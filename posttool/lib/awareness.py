@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import re
 import sys
+
+from posttool.lib.lazy import re
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -100,6 +101,9 @@ def thin_agent_answer(text: str, min_chars: int, phrase_max_chars: int) -> bool:
     answer = text.strip()
     if len(answer) < min_chars:
         return True
-    return len(answer) < phrase_max_chars and (
-        re.search(THIN_PHRASES, answer, re.IGNORECASE) is not None
-    )
+    if len(answer) >= phrase_max_chars:
+        return False
+    lowered = answer.lower()  # the substring test spares most answers the regex engine
+    if "find" not in lowered and "no " not in lowered:
+        return False
+    return re.search(THIN_PHRASES, answer, re.IGNORECASE) is not None

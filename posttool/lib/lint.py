@@ -20,7 +20,7 @@ import time
 from posttool.lib.jsonfast import dumps, loads
 from posttool.lib.log import log
 from posttool.lib.paths import ensure_private_dir, is_within, lint_cache_dir
-from posttool.lib.paths_match import match_path, search
+from posttool.lib.paths_match import match_path, skip_path_matches
 from posttool.lib.text import one_line, sha256
 
 TYPE_CHECKING = False
@@ -99,7 +99,7 @@ def scan_file(event: Event, config: Config, home: str) -> dict[str, Any] | None:
         return None
     # matched like the other quality hooks: on the display path, so only the part inside the
     # project counts (a project living under a folder named `build/` is still scanned)
-    if search(config.get("common.skip_path_regex"), match_path(event)):
+    if skip_path_matches(config.get("common.skip_path_regex"), match_path(event)):
         return None
     settings = Settings(config)
     source = read_source(path, settings.max_file_bytes)

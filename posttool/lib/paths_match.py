@@ -7,7 +7,8 @@ skipped wholesale: only the part of the path inside the project counts.
 
 from __future__ import annotations
 
-import re
+from posttool.lib.config import COMMON_DEFAULTS
+from posttool.lib.lazy import re
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -35,12 +36,62 @@ def is_code_ext(state: State, ext: str) -> bool:
     return bool(ext) and isinstance(exts, (list, tuple)) and ext in exts
 
 
+DEFAULT_SKIP_REGEX = COMMON_DEFAULTS["common.skip_path_regex"]
+# The folder names of the default skip regex `(^|/)(name|...)/`: with the default, a folder
+# test answers exactly as the regex would, without compiling it on every call.
+DEFAULT_SKIP_DIRS = frozenset(
+    {
+        ".git",
+        "node_modules",
+        ".venv",
+        "venv",
+        "site-packages",
+        "__pycache__",
+        "dist",
+        "build",
+        ".mypy_cache",
+        ".ruff_cache",
+    }
+)
+DEFAULT_TEST_REGEX = COMMON_DEFAULTS["common.test_path_regex"]
+TEST_DIRS = frozenset({"test", "tests", "__tests__", "spec"})
+JS_TEST_EXTENSIONS = frozenset(
+    f"{prefix}{lang}s{jsx}" for prefix in ("", "c", "m") for lang in "jt" for jsx in ("", "x")
+)
+
+
+def is_default_test_path(path: str) -> bool:
+    """What DEFAULT_TEST_REGEX says of `path`, without compiling it: a `test(s)`, `__tests__`
+    or `spec` folder, `test_*.py`, `*_test.py|go`, or `*.test|spec.[cm]?[jt]sx?`."""
+    *folders, name = path.split("/")
+    if any(folder in TEST_DIRS for folder in folders):
+        return True
+    if name.startswith("test_") and name.endswith(".py"):
+        return True
+    if name.endswith(("_test.py", "_test.go")):
+        return True
+    parts = name.split(".")
+    return len(parts) >= 3 and parts[-2] in ("test", "spec") and parts[-1] in JS_TEST_EXTENSIONS
+
+
+def test_path_matches(pattern: object, path: str) -> bool:
+    if pattern == DEFAULT_TEST_REGEX:
+        return is_default_test_path(path)
+    return search(pattern, path)
+
+
+def skip_path_matches(pattern: object, path: str) -> bool:
+    if pattern == DEFAULT_SKIP_REGEX:
+        return any(part in DEFAULT_SKIP_DIRS for part in path.split("/")[:-1])
+    return search(pattern, path)
+
+
 def is_test_path(state: State, path: str) -> bool:
-    return search(state.common("test_path_regex"), path)
+    return test_path_matches(state.common("test_path_regex"), path)
 
 
 def is_skip_path(state: State, path: str) -> bool:
-    return search(state.common("skip_path_regex"), path)
+    return skip_path_matches(state.common("skip_path_regex"), path)
 
 
 def code_target(event: Event, state: State, *, skip_tests: bool = False) -> bool:

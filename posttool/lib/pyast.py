@@ -14,8 +14,9 @@ from bisect import bisect_left
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    import ast
     from collections.abc import Iterable, Iterator
+
+    from posttool.lib import astlite as ast
 
 MODULE_SCOPE = "<module>"
 MAX_NODES = 12_000  # default work bound per check pass: ~40 ms on a slow core
@@ -103,7 +104,7 @@ def span(node: ast.AST) -> tuple[int, int]:
 def dotted(node: ast.AST, partial: bool = False) -> str:
     """`a.b.c` for a Name/Attribute chain; with `partial`, the resolvable tail (`x().execute`
     gives `execute`); else '' when the chain does not start with a name."""
-    import ast
+    from posttool.lib import astlite as ast
 
     parts: list[str] = []
     while isinstance(node, ast.Attribute):
@@ -184,7 +185,7 @@ def _walk_tree(walk: _Walk, tree: ast.Module) -> None:
     """One depth-first walk. A frame is (node, (scope, in async def), enclosing loop headers,
     enclosing block headers, inside a loop body, some enclosing block header is an added line).
     A function or class starts a new scope with no enclosing blocks."""
-    import ast
+    from posttool.lib import astlite as ast
 
     lines = walk.lines
     budget = walk.budget
@@ -246,7 +247,7 @@ def _walk_tree(walk: _Walk, tree: ast.Module) -> None:
 
 
 def _is_elif(node: ast.If) -> bool:
-    import ast
+    from posttool.lib import astlite as ast
 
     orelse = node.orelse
     return (
@@ -259,7 +260,7 @@ def _is_elif(node: ast.If) -> bool:
 
 def _block_parts(node: ast.AST) -> Iterator[tuple[ast.AST | None, list[list[ast.stmt]]]]:
     """(expression evaluated at the block's own depth, statement lists one level deeper)."""
-    import ast
+    from posttool.lib import astlite as ast
 
     if isinstance(node, (ast.With, ast.AsyncWith)):
         for item in node.items:
@@ -286,7 +287,7 @@ def _comprehension_children(
 ) -> list[Frame]:
     """Each generator of a comprehension is one more loop; its first iterable is evaluated
     outside them, everything else inside."""
-    import ast
+    from posttool.lib import astlite as ast
 
     children: list[Frame] = []
     inner = loops
@@ -367,7 +368,7 @@ def mutation_findings(
 ) -> list[Finding]:
     """mutable_default and mutate_while_iterating findings, in line order, from the statements
     that overlap the added lines, in source order until `max_nodes` nodes were visited."""
-    import ast
+    from posttool.lib import astlite as ast
 
     lines = Lines(added)
     if not lines.ordered:
@@ -398,14 +399,14 @@ def mutation_findings(
 
 def _child_blocks(node: ast.AST) -> list[ast.AST]:
     """Child statements, `except` handlers and `case` clauses (which hold statements)."""
-    import ast
+    from posttool.lib import astlite as ast
 
     kinds = (ast.stmt, ast.excepthandler, ast.match_case)
     return [c for c in ast.iter_child_nodes(node) if isinstance(c, kinds)]
 
 
 def _mutable_kind(node: ast.AST | None) -> str:
-    import ast
+    from posttool.lib import astlite as ast
 
     if isinstance(node, ast.List):
         return "list"
@@ -439,7 +440,6 @@ def _mutable_defaults(
 ) -> list[Finding]:
     """A mutable default is reported when the edit touched its signature, or touched the
     function and the body mutates the parameter (the shared object is then observable)."""
-    import ast
 
     findings = []
     for param, default in _defaults(fn):
@@ -449,7 +449,7 @@ def _mutable_defaults(
         mutated_at = _first_mutation(fn.body, param, budget)
         if not (lines.overlaps(*span(default)) or mutated_at is not None):
             continue
-        shown = ast.unparse(default)
+        shown = _short_default(default)
         if len(shown) > 20:
             shown = kind + "(…)"
         text = f"`{fn.name}({param}={shown})`: mutable default shared across calls"
@@ -462,9 +462,28 @@ def _mutable_defaults(
     return findings
 
 
+def _short_default(default: ast.expr) -> str:
+    """The default as written, for the common empty forms without `ast.unparse` (which
+    imports `ast`, and with it `re`, on a write that may well be silent)."""
+    from posttool.lib import astlite as ast
+
+    if isinstance(default, ast.List) and not default.elts:
+        return "[]"
+    if isinstance(default, ast.Dict) and not default.keys:
+        return "{}"
+    if (
+        isinstance(default, ast.Call)
+        and isinstance(default.func, ast.Name)
+        and not default.args
+        and not default.keywords
+    ):
+        return f"{default.func.id}()"
+    return ast.unparse(default)
+
+
 def _first_mutation(body: list[ast.stmt], param: str, budget: Budget) -> int | None:
     """Line of the first in-place mutation of `param` before any rebinding of the name."""
-    import ast
+    from posttool.lib import astlite as ast
 
     rebound_at: int | None = None
     mutated: list[int] = []
@@ -495,7 +514,7 @@ def _first_mutation(body: list[ast.stmt], param: str, budget: Budget) -> int | N
 
 def _walk_no_defs(body: list[ast.stmt], budget: Budget) -> Iterator[ast.AST]:
     """Every node under `body`, not entering nested functions, lambdas or classes."""
-    import ast
+    from posttool.lib import astlite as ast
 
     stack: list[ast.AST] = list(reversed(body))
     while stack and budget.spend():
@@ -529,7 +548,7 @@ def _unsafe_mutation(
 ) -> int | None:
     """Line of a mutation of `name` in `stmts` that the loop keeps iterating after. A mutation
     followed in its block by `return`/`raise` (or `break` of the same loop) is safe."""
-    import ast
+    from posttool.lib import astlite as ast
 
     for index, stmt in enumerate(stmts):
         sub_lists = _sub_blocks(stmt)
@@ -550,7 +569,7 @@ def _unsafe_mutation(
 
 
 def _sub_blocks(stmt: ast.stmt) -> list[list[ast.stmt]] | None:
-    import ast
+    from posttool.lib import astlite as ast
 
     if isinstance(stmt, (ast.For, ast.AsyncFor, ast.While, ast.If)):
         return [stmt.body, stmt.orelse]
@@ -564,7 +583,7 @@ def _sub_blocks(stmt: ast.stmt) -> list[list[ast.stmt]] | None:
 
 
 def _mutation_in(stmt: ast.stmt, name: str, budget: Budget) -> int | None:
-    import ast
+    from posttool.lib import astlite as ast
 
     if isinstance(stmt, ast.Delete):
         for target in stmt.targets:
@@ -589,7 +608,7 @@ def _mutation_in(stmt: ast.stmt, name: str, budget: Budget) -> int | None:
 def enclosing_function(tree: ast.Module, line: int) -> tuple[str, bool]:
     """(qualified name of the innermost function containing `line`, or '', and whether that
     function is an `abstractmethod`)."""
-    import ast
+    from posttool.lib import astlite as ast
 
     found = ("", False)
     stack: list[tuple[ast.AST, str]] = [(stmt, MODULE_SCOPE) for stmt in tree.body]

@@ -278,10 +278,10 @@ class Event:
             and isinstance(content, str)
             and len(content) <= self.max_parse_bytes
         ):
-            import ast
+            from posttool.lib.astlite import parse
 
             try:
-                result = (ast.parse(content), None)
+                result = (parse(content), None)
             except SyntaxError as exc:
                 result = (None, (exc.lineno or 1, exc.msg or "invalid syntax"))
             except (ValueError, RecursionError, MemoryError) as exc:

@@ -578,3 +578,40 @@ def test_invariants_over_any_sequence(session: Session, steps: list[Step]) -> No
     for record in replay.doc["files"].values():
         assert record["edits"] + record["creates"] == len(record["edit_calls"])
     assert replay.doc["verification"]["fix_iterations"] >= 0
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "import",
+                "from",
+                " ",
+                "\t",
+                "os",
+                "a.b",
+                ".",
+                "_x",
+                "3d",
+                ",",
+                "as",
+                "y",
+                "importlib",
+                "ñ",
+                "#",
+                "\n",
+                "x=",
+            ]
+        ),
+        max_size=12,
+    ).map("".join)
+)
+def test_python_imports_agree_with_the_spec_pattern(text: str) -> None:
+    import re as real_re
+
+    from posttool.hooks.state import PY_IMPORT, python_imports
+
+    # Applied line by line: over the whole text `\s+` would run across a line break and read a
+    # bare `import` line followed by `os` as an import of `os`.
+    expected = [m.group(1) for line in text.splitlines() for m in real_re.finditer(PY_IMPORT, line)]
+    assert python_imports(text) == expected

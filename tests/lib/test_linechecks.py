@@ -126,3 +126,77 @@ def test_edited_files_counts_creates_and_edits_by_extension() -> None:
     }
     assert edited_files(files, [".py", ".pyi"]) == 2
     assert edited_files(files, [".ts"]) == 1
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "a",
+                "src",
+                "build",
+                "dist",
+                ".git",
+                "venv",
+                "x.py",
+                "node_modules",
+                "site-packages",
+                "builds",
+                ".venvs",
+                "",
+            ]
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_default_skip_paths_agree_with_the_regex(parts: list[str]) -> None:
+    """The folder-name fast path answers exactly as `common.skip_path_regex` would."""
+    import re as real_re
+
+    from posttool.lib.config import COMMON_DEFAULTS, Config
+    from posttool.lib.paths_match import is_skip_path
+    from posttool.lib.schema import new_session
+    from posttool.lib.state import State
+
+    path = "/".join(parts)
+    expected = real_re.search(COMMON_DEFAULTS["common.skip_path_regex"], path) is not None
+    assert is_skip_path(State(new_session("s", "p", 0.0), Config()), path) is expected
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "a",
+                "src",
+                "test",
+                "tests",
+                "__tests__",
+                "spec",
+                "x.py",
+                "test_x.py",
+                "x_test.py",
+                "x_test.go",
+                "a.test.ts",
+                "a.spec.mjsx",
+                "a.test.py",
+                "b.spec.cts",
+                "testing",
+                "t.test.jsx.bak",
+                "",
+            ]
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_default_test_paths_agree_with_the_regex(parts: list[str]) -> None:
+    import re as real_re
+
+    from posttool.lib.config import COMMON_DEFAULTS
+    from posttool.lib.paths_match import is_default_test_path
+
+    path = "/".join(parts)
+    expected = real_re.search(COMMON_DEFAULTS["common.test_path_regex"], path) is not None
+    assert is_default_test_path(path) is expected
