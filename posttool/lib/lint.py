@@ -25,10 +25,10 @@ from posttool.lib.text import one_line, sha256
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    import subprocess
     from typing import Any
 
     from posttool.lib.config import Config
+    from posttool.lib.spawn import Child
     from posttool.runner.event import Event
 
     Finding = list[Any]
@@ -357,42 +357,33 @@ class ToolRun:
             radon_result = None if out is None else self.parse_radon_output(out)
         return ruff_result, radon_result
 
-    def start(self, argv: list[str], tool: str) -> subprocess.Popen[bytes] | None:
-        import subprocess
+    def start(self, argv: list[str], tool: str) -> Child | None:
+        from posttool.lib.spawn import start
 
         try:
-            return subprocess.Popen(
-                argv,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                cwd=self.cwd,
-                close_fds=True,
-                start_new_session=os.name == "posix",
-            )
-        except (OSError, ValueError) as exc:
+            return start(argv, self.cwd)
+        except OSError as exc:
             self.cacheable = False
             log(f"{HOOK}: cannot start {tool} ({argv[0]}): {exc}")
             return None
 
-    def collect(self, proc: subprocess.Popen[bytes], deadline: float, tool: str) -> bytes | None:
+    def collect(self, child: Child, deadline: float, tool: str) -> bytes | None:
         """stdout of a finished run with exit code 0 or 1; None (logged) otherwise."""
-        import subprocess
+        from posttool.lib.spawn import collect
 
-        try:
-            out, err = proc.communicate(timeout=max(0.0, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            kill(proc)
+        result = collect(child, deadline)
+        if result is None:
             self.cacheable = False
             log(
                 f"{HOOK}: {tool} timed out after {self.settings.timeout_s:g} s on "
                 f"{self.display}; killed"
             )
             return None
-        if proc.returncode not in (0, 1):
+        code, out, err = result
+        if code not in (0, 1):
             self.cacheable = False
             detail = one_line(err.decode("utf-8", "replace"), 300) or "no message"
-            log(f"{HOOK}: {tool} exited {proc.returncode} on {self.display}: {detail}")
+            log(f"{HOOK}: {tool} exited {code} on {self.display}: {detail}")
             return None
         return out
 
@@ -432,26 +423,6 @@ class ToolRun:
             )
             return None
         return thread.result
-
-
-def kill(proc: subprocess.Popen[bytes]) -> None:
-    """Kill a timed-out tool and its whole process group (a wrapper script's children hold
-    the pipes too), then reap it without reading its output."""
-    import signal
-    import subprocess
-    from contextlib import suppress
-
-    with suppress(OSError):
-        if os.name == "posix":
-            os.killpg(proc.pid, signal.SIGKILL)
-        else:  # pragma: no cover - Windows
-            proc.kill()
-    for stream in (proc.stdout, proc.stderr):
-        if stream is not None:
-            with suppress(OSError):
-                stream.close()
-    with suppress(subprocess.TimeoutExpired):
-        proc.wait(timeout=1.0)
 
 
 class RadonThread:
