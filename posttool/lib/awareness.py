@@ -11,12 +11,14 @@ if TYPE_CHECKING:
     from posttool.lib.commands import CommandFacts
 
 # (pattern, group holding a module name or 0 when the error names none)
-API_MISMATCH: tuple[tuple[str, int], ...] = (
-    (r"AttributeError: module '([\w.]+)' has no attribute", 1),
-    (r"ImportError: cannot import name '\w+' from '([\w.]+)'", 1),
-    (r"unexpected keyword argument '\w+'", 0),
-    (r"has no exported member", 0),
-    (r"TypeError: \S+ is not a function", 0),
+# (pattern, group naming the module or 0, a literal every match contains: a body without it is
+# ruled out without the regex engine)
+API_MISMATCH: tuple[tuple[str, int, str], ...] = (
+    (r"AttributeError: module '([\w.]+)' has no attribute", 1, "' has no attribute"),
+    (r"ImportError: cannot import name '\w+' from '([\w.]+)'", 1, "cannot import name '"),
+    (r"unexpected keyword argument '\w+'", 0, "unexpected keyword argument '"),
+    (r"has no exported member", 0, "has no exported member"),
+    (r"TypeError: \S+ is not a function", 0, " is not a function"),
 )
 FILE_VIEWERS = frozenset({"cat", "head", "tail", "less", "more"})
 VALUE_OPTIONS = frozenset({"-n", "-c", "--lines", "--bytes"})
@@ -28,7 +30,9 @@ THIN_PHRASES = r"could(?:n't| not) find|no (?:results|matches)"
 
 def api_mismatch(error_body: str) -> tuple[str, str] | None:
     """(the error line, the top-level module it names or '') for an API-mismatch error."""
-    for pattern, group in API_MISMATCH:
+    for pattern, group, literal in API_MISMATCH:
+        if literal not in error_body:
+            continue
         match = re.search(pattern, error_body)
         if match is None:
             continue

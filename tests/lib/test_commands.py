@@ -130,3 +130,80 @@ def test_classifiers_never_raise(command: str) -> None:
     facts = CommandFacts(command)
     assert facts.kinds
     assert len(error_signature("bash", command)) <= 125
+
+
+# The failure classifiers are written with string operations (no `re` import on a failure);
+# the spec's patterns are the oracle.
+pieces = st.sampled_from(
+    [
+        "Error",
+        "Exception",
+        "Exit",
+        "Interrupt",
+        "Value",
+        "pkg.",
+        "_",
+        "x",
+        "É",
+        "7",
+        "deadbeef",
+        "cafe1234",
+        "12",
+        ":",
+        ": ",
+        " ",
+        "\t",
+        ".",
+        "-",
+        "/",
+        "error",
+        "ERR!",
+        "Fatal:",
+        "denied",
+        "NOT FOUND",
+        "Cannot",
+        "failed",
+        "a1b2c3d4e5",
+        "٣",
+        "abcdefa",
+    ]
+)
+fragments = st.lists(pieces, max_size=10).map("".join)
+
+
+@given(fragments)
+def test_exception_line_matches_the_spec_pattern(line: str) -> None:
+    import re
+
+    from posttool.lib.commands import _TRACEBACK_LAST, is_exception_line
+
+    assert is_exception_line(line) is (re.match(_TRACEBACK_LAST, line) is not None)
+
+
+@given(fragments)
+def test_errorish_matches_the_spec_pattern(line: str) -> None:
+    import re
+
+    from posttool.lib.commands import _ERRORISH, is_errorish
+
+    assert is_errorish(line) is (re.search(_ERRORISH, line) is not None)
+
+
+@given(fragments.map(str.lower))
+def test_hex_and_digit_masks_match_the_spec_patterns(text: str) -> None:
+    import re
+
+    from posttool.lib.commands import _DIGITS, _HEX_RUN, mask_digit_runs, mask_hex_words
+
+    assert mask_hex_words(text) == re.sub(_HEX_RUN, "<hex>", text)
+    assert mask_digit_runs(text) == re.sub(_DIGITS, "<n>", text)
+
+
+@given(st.text(alphabet="Exit code 0123456789٣\nabc", max_size=30))
+def test_exit_code_matches_the_spec_pattern(error: str) -> None:
+    import re
+
+    from posttool.lib.commands import _EXIT_CODE
+
+    match = re.match(_EXIT_CODE, error.partition("\n")[0])
+    assert parse_failure(error)[0] == (int(match.group(1)) if match else None)
