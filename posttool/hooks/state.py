@@ -46,7 +46,6 @@ READ_ONLY_KINDS = frozenset({"inspect", "noop"})
 LINT_KINDS = frozenset({"lint", "typecheck"})
 JS_EXTENSIONS = (".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs")
 PY_EXTENSIONS = (".py", ".pyi")
-MASKING_SEPARATORS = ("|", "||", ";", "\n")
 CHAIN_MASKS = ("||", ";", "\n")
 
 # Patterns are plain strings: `re` compiles and caches only those an event needs.
@@ -139,53 +138,11 @@ def scan_text(event: Event, state: State) -> str:
     return event.added_text[: state.common("max_scan_chars")]
 
 
-def segments_with_separators(command: str) -> list[tuple[str, str]]:
-    """Non-empty segments with the separator before each (`""` for the first), split with the
-    quoting rules of `commands.split_segments`."""
-    parts: list[tuple[str, str]] = []
-    current: list[str] = []
-    before = ""
-    quote = ""
-    i, n = 0, len(command)
-    while i < n:
-        ch = command[i]
-        if quote:
-            current.append(ch)
-            if ch == "\\" and quote == '"' and i + 1 < n:
-                current.append(command[i + 1])
-                i += 1
-            elif ch == quote:
-                quote = ""
-        elif ch in "'\"":
-            quote = ch
-            current.append(ch)
-        elif ch == "\\" and i + 1 < n:
-            current.append(ch + command[i + 1])
-            i += 1
-        elif ch in ";|\n" or command.startswith("&&", i):
-            sep = command[i : i + 2] if command[i : i + 2] in ("&&", "||") else ch
-            segment = "".join(current).strip()
-            if segment:
-                parts.append((segment, before))
-                before = sep
-            elif sep in MASKING_SEPARATORS:
-                before = sep
-            current = []
-            i += len(sep) - 1
-        else:
-            current.append(ch)
-        i += 1
-    segment = "".join(current).strip()
-    if segment:
-        parts.append((segment, before))
-    return parts
-
-
 def exit_masked(command: str) -> bool:
     """The exit code may not be the test's: the test segment pipes into another command, or a
     `||`, `;` or newline follows it. (`pytest && a | b` is not masked: a failing test stops
     the chain.)"""
-    from posttool.lib.commands import segment_kind, segment_words
+    from posttool.lib.commands import segment_kind, segment_words, segments_with_separators
 
     test_at = None
     for index, (segment, before) in enumerate(segments_with_separators(command)):

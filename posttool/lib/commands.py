@@ -73,13 +73,23 @@ TYPECHECK_TOOLS = {"mypy", "pyright", "basedpyright"}
 FORMAT_TOOLS = {"black", "isort", "prettier", "gofmt", "goimports", "rustfmt"}
 
 
+MASKING_SEPARATORS = ("|", "||", ";", "\n")
+
+
 def split_segments(command: str) -> list[str]:
     """Split on `&&`, `||`, `;`, `|` and newlines outside single or double quotes."""
-    segments: list[str] = []
+    return [segment for segment, _ in segments_with_separators(command)]
+
+
+def segments_with_separators(command: str) -> list[tuple[str, str]]:
+    """Non-empty segments with the separator before each (`""` for the first): split on `&&`,
+    `||`, `;`, `|` and newlines outside single or double quotes. An empty segment passes a
+    masking separator (`|`, `||`, `;`, newline) on to the next one."""
+    parts: list[tuple[str, str]] = []
     current: list[str] = []
+    before = ""
     quote = ""
-    i = 0
-    n = len(command)
+    i, n = 0, len(command)
     while i < n:
         ch = command[i]
         if quote:
@@ -95,16 +105,23 @@ def split_segments(command: str) -> list[str]:
         elif ch == "\\" and i + 1 < n:
             current.append(ch + command[i + 1])
             i += 1
-        elif ch in ";|\n" or (ch == "&" and command[i : i + 2] == "&&"):
-            segments.append("".join(current))
+        elif ch in ";|\n" or command.startswith("&&", i):
+            sep = command[i : i + 2] if command[i : i + 2] in ("&&", "||") else ch
+            segment = "".join(current).strip()
+            if segment:
+                parts.append((segment, before))
+                before = sep
+            elif sep in MASKING_SEPARATORS:
+                before = sep
             current = []
-            if command[i : i + 2] in ("&&", "||"):
-                i += 1
+            i += len(sep) - 1
         else:
             current.append(ch)
         i += 1
-    segments.append("".join(current))
-    return [seg.strip() for seg in segments if seg.strip()]
+    segment = "".join(current).strip()
+    if segment:
+        parts.append((segment, before))
+    return parts
 
 
 def tokenize(segment: str) -> list[str]:

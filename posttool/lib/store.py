@@ -140,6 +140,7 @@ class SessionStore:
         try:
             with open(self.path, "rb") as handle:
                 raw = handle.read()
+                stamp = file_stamp(os.fstat(handle.fileno()))
         except FileNotFoundError:
             return new_session(session_id, project_key, now)
         try:
@@ -162,6 +163,8 @@ class SessionStore:
             return new_session(session_id, project_key, now)
         self._loaded_bytes = raw
         self.status = "loaded"
+        if stamp == self._saved_stamp():
+            return loaded  # exactly what the last save wrote: already in the current schema
         doc = coerce_session(migrate(loaded))
         if not doc["created_at"]:
             doc["created_at"] = now
@@ -188,10 +191,39 @@ class SessionStore:
             return False
         write_atomic(self.path, data)
         self._loaded_bytes = data
+        self._record_saved_stamp()
         return True
+
+    # The lock file holds the size, mtime and inode of the document as posttool last wrote it.
+    # A load that finds the same file skips re-validating it (~1 ms on a long session); any
+    # other writer (an editor, a copy) changes the stamp, and the file is coerced as usual.
+
+    def _saved_stamp(self) -> bytes:
+        fd = self.lock.fd
+        if fd is None:
+            return b""
+        try:
+            return os.pread(fd, 128, 0)
+        except (OSError, AttributeError):  # AttributeError: no pread on Windows
+            return b""
+
+    def _record_saved_stamp(self) -> None:
+        fd = self.lock.fd
+        if fd is None:
+            return
+        try:
+            stamp = file_stamp(os.stat(self.path))
+            os.pwrite(fd, stamp, 0)
+            os.ftruncate(fd, len(stamp))
+        except (OSError, AttributeError):
+            pass
 
     def close(self) -> None:
         self.lock.release()
+
+
+def file_stamp(info: os.stat_result) -> bytes:
+    return f"{SCHEMA_VERSION} {info.st_size} {info.st_mtime_ns} {info.st_ino}".encode()
 
 
 def migrate(doc: dict[str, Any]) -> dict[str, Any]:

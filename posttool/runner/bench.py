@@ -221,32 +221,78 @@ def time_process(args: list[str], stdin: bytes, cwd: str) -> float:
     return (time.perf_counter() - start) * 1000
 
 
-def measure_process(
-    events: list[Event], runs: int, home: str, project: str, bundled: bool
-) -> dict[str, Any]:
-    """`runs` rounds, each starting posttool on the next event and the bare interpreter."""
-    prefix = run_command()
-    command = [*prefix, "run", "--home", home]
+def with_new_content(event: dict[str, Any], run: int) -> dict[str, Any]:
+    """A Write of different bytes each run, so the lint cache cannot answer (a cold write)."""
+    event = json.loads(json.dumps(event))
+    content = f"{event['tool_input']['content']}\nBENCH_RUN = {run}\n"
+    event["tool_input"]["content"] = content
+    if isinstance(event.get("tool_response"), dict):
+        event["tool_response"]["content"] = content
+    return event
+
+
+def process_cases(events: list[Event]) -> list[tuple[str, dict[str, Any], bool]]:
+    """(label, event, new content each run): every event, plus a cold variant of `.py` writes."""
+    cases = [(name, raw, False) for name, raw in events]
+    for name, raw in events:
+        path = str((raw.get("tool_input") or {}).get("file_path", ""))
+        if raw.get("tool_name") == "Write" and path.endswith(".py"):
+            cases.append((f"{name} (new content each run)", raw, True))
+    return cases
+
+
+def measure_case(
+    raw: dict[str, Any], runs: int, command: list[str], project: str, bundled: bool, cold: bool
+) -> tuple[list[float], list[float]]:
+    """`runs` whole-process times of posttool on one event, each beside a bare interpreter."""
     floor_args = [sys.executable, *FLOOR_ARGS]
     posttool_ms: list[float] = []
     floor_ms: list[float] = []
     for run in range(runs):
-        _name, raw = events[run % len(events)]
+        event = with_new_content(raw, run) if cold else raw
         if bundled:
-            materialise(raw, project)
-        data = with_fresh_id(raw, 10_000 + run)
+            materialise(event, project)
+        data = with_fresh_id(event, 10_000 + run)
         if run % 2:  # alternate who goes first, so neither always meets a warm cache
             floor_ms.append(time_process(floor_args, b"", project))
             posttool_ms.append(time_process(command, data, project))
         else:
             posttool_ms.append(time_process(command, data, project))
             floor_ms.append(time_process(floor_args, b"", project))
+    return posttool_ms, floor_ms
+
+
+def measure_process(
+    events: list[Event], runs: int, home: str, project: str, bundled: bool
+) -> dict[str, Any]:
+    """Per event, `runs` starts of posttool interleaved with the bare interpreter; the ratio of
+    the medians per event, and over all of them."""
+    prefix = run_command()
+    command = [*prefix, "run", "--home", home]
+    rows = []
+    all_posttool: list[float] = []
+    all_floor: list[float] = []
+    for label, raw, cold in process_cases(events):
+        posttool_ms, floor_ms = measure_case(raw, runs, command, project, bundled, cold)
+        all_posttool += posttool_ms
+        all_floor += floor_ms
+        rows.append(ratio_row(label, posttool_ms, floor_ms))
+    overall = ratio_row("all events", all_posttool, all_floor)
+    del overall["event"]
+    return {
+        "command": [*prefix, "run", "--home", "<temporary home>"],
+        "floor_command": [sys.executable, *FLOOR_ARGS],
+        "runs": runs,
+        **overall,
+        "events": rows,
+    }
+
+
+def ratio_row(label: str, posttool_ms: list[float], floor_ms: list[float]) -> dict[str, Any]:
     posttool_p50 = statistics.median(posttool_ms)
     floor_p50 = statistics.median(floor_ms)
     return {
-        "command": [*prefix, "run", "--home", "<temporary home>"],
-        "floor_command": floor_args,
-        "runs": runs,
+        "event": label,
         "posttool_p50_ms": round(posttool_p50, 2),
         "posttool_p95_ms": round(percentile(posttool_ms, 95), 2),
         "floor_p50_ms": round(floor_p50, 2),
@@ -332,14 +378,29 @@ def report_lines(result: dict[str, Any], style: Style) -> list[str]:
     )
     whole = result["process"]
     if whole:
-        ratio = whole["ratio"]
         lines += [
             "",
-            f"whole process, {whole['runs']} run(s) each, interleaved:",
-            f"  posttool run     p50 {whole['posttool_p50_ms']:7.1f} ms   "
-            f"p95 {whole['posttool_p95_ms']:7.1f} ms   ({' '.join(whole['command'])})",
-            f"  bare python      p50 {whole['floor_p50_ms']:7.1f} ms   "
-            f"p95 {whole['floor_p95_ms']:7.1f} ms   ({' '.join(whole['floor_command'])})",
-            "  " + style.bold(f"ratio {ratio:.2f}× the bare interpreter") if ratio else "",
+            f"whole process, {whole['runs']} run(s) per event, interleaved with the bare"
+            f" interpreter ({' '.join(whole['floor_command'])}):",
+        ]
+        rows = [
+            [
+                row["event"],
+                f"{row['posttool_p50_ms']:.1f}",
+                f"{row['floor_p50_ms']:.1f}",
+                f"{row['ratio']:.2f}×" if row["ratio"] else "-",
+            ]
+            for row in whole["events"]
+        ]
+        lines += table(
+            rows,
+            style,
+            ["EVENT", "RUN P50 MS", "FLOOR P50 MS", "RATIO"],
+            right=frozenset({1, 2, 3}),
+        )
+        ratio = whole["ratio"]
+        lines += [
+            f"  command: {' '.join(whole['command'])}",
+            "  " + style.bold(f"all events: {ratio:.2f}× the bare interpreter") if ratio else "",
         ]
     return lines

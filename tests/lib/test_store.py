@@ -194,3 +194,27 @@ def test_sweep_removes_only_stale_sessions(home: Path) -> None:
     sweep(str(home), NOW, Config())
     assert sorted(p.name for p in folder.glob("*.json")) == ["fresh.json"]
     assert (home / ".last-sweep").stat().st_mtime == NOW
+
+
+def test_a_file_posttool_wrote_is_not_revalidated_but_a_hand_edit_is(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import posttool.lib.store as store_module
+
+    store, doc = open_store(home)
+    doc["counters"]["calls"] = 5
+    store.save(doc)
+    store.close()
+    calls: list[int] = []
+    real = store_module.coerce_session
+    monkeypatch.setattr(store_module, "coerce_session", lambda d: calls.append(1) or real(d))
+    store, doc = open_store(home)
+    store.close()
+    assert calls == [] and doc["counters"]["calls"] == 5
+    path = home / "sessions" / "s1.json"
+    edited = json.loads(path.read_text())
+    edited["counters"]["calls"] = "five"
+    path.write_text(json.dumps(edited))
+    store, doc = open_store(home)
+    store.close()
+    assert calls == [1] and doc["counters"]["calls"] == 0
