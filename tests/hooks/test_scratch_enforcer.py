@@ -15,6 +15,7 @@ from posttool.lib.state import State
 from posttool.lib.text import h
 from posttool.runner.event import build_event
 from tests.conftest import START, Session, load_fixture, merge
+from tests.hooks.records import tool_record
 
 LABEL = "[scratch_enforcer]"
 
@@ -164,23 +165,6 @@ def test_config_thresholds(session: Session) -> None:
 
 
 # --- unit level: the hook on a hand-built `recent_tools` ----------------------------------
-
-
-def tool_record(c: int, **fields: Any) -> dict[str, Any]:
-    base = {
-        "c": c,
-        "turn": 1,
-        "tool": "Bash",
-        "fam": "bash",
-        "path": None,
-        "ok": True,
-        "kinds": ["run"],
-        "shape": "",
-        "sig": None,
-        "pair": None,
-        "unchanged": False,
-    }
-    return {**base, **fields}
 
 
 def run_hook(

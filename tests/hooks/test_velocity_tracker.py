@@ -14,6 +14,7 @@ from posttool.lib.schema import new_session
 from posttool.lib.state import State
 from posttool.runner.event import build_event
 from tests.conftest import START, Session, load_fixture, merge, write_config
+from tests.hooks.records import tool_record
 
 LABEL = "[velocity_tracker]"
 SUB_AGENT = {"agent_id": "sub-1", "agent_type": "general-purpose"}
@@ -221,23 +222,6 @@ def test_does_not_read_files(session: Session, monkeypatch: pytest.MonkeyPatch) 
 
 
 # --- unit level: hand-built state ---------------------------------------------------------
-
-
-def tool_record(c: int, **fields: Any) -> dict[str, Any]:
-    base = {
-        "c": c,
-        "turn": 1,
-        "tool": "Bash",
-        "fam": "bash",
-        "path": None,
-        "ok": True,
-        "kinds": ["run"],
-        "shape": "",
-        "sig": None,
-        "pair": None,
-        "unchanged": False,
-    }
-    return {**base, **fields}
 
 
 def run_hook(raw: dict[str, Any], records: list[dict[str, Any]], **facts: Any) -> Any:
