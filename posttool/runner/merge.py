@@ -15,9 +15,17 @@ MIN_CHARS, MAX_CHARS, DEFAULT_CHARS = 200, 9500, 2000
 FOOTER_RESERVE = 120
 
 
+ASTRAL_LEAD_BYTES = (b"\xf0", b"\xf1", b"\xf2", b"\xf3", b"\xf4")
+
+
 def utf16_len(text: str) -> int:
-    """Length as Claude Code counts it (UTF-16 code units)."""
-    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+    """Length as Claude Code counts it (UTF-16 code units): one per code point, two for those
+    above U+FFFF, which are exactly the 4-byte sequences of UTF-8 (whose codec, unlike
+    UTF-16's, is built in and costs no import)."""
+    if text.isascii():
+        return len(text)
+    data = text.encode("utf-8", "surrogatepass")
+    return len(text) + sum(data.count(lead) for lead in ASTRAL_LEAD_BYTES)
 
 
 def cut_utf16(text: str, limit: int) -> str:

@@ -110,3 +110,8 @@ def test_merge_always_fits_the_budget(items: list[tuple[str, str]], max_chars: i
     messages = [msg(f"h{i}", text, severity) for i, (severity, text) in enumerate(items)]
     text = merge(messages, Config({"output.max_chars": max_chars}))
     assert utf16_len(text) <= min(9500, max(200, max_chars))
+
+
+@given(st.text(max_size=200))
+def test_utf16_length_matches_the_utf16_codec(text: str) -> None:
+    assert utf16_len(text) == len(text.encode("utf-16-le", "surrogatepass")) // 2
