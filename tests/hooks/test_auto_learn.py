@@ -328,7 +328,9 @@ PATHOLOGICAL = {
 def test_lesson_text_is_linear_on_large_errors(error: str) -> None:
     import time
 
+    # Not a speed test: a quadratic pattern took minutes on these inputs, a linear scan takes
+    # milliseconds; the bound only tells the two apart.
     started = time.process_time()
     lesson, excerpt = failure("Exit code 1\n" + error)
-    assert time.process_time() - started < 0.5
+    assert time.process_time() - started < 5
     assert "\n" not in lesson and len(excerpt) <= 200

@@ -6,7 +6,6 @@ import ast
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 from hypothesis import given, settings
@@ -217,11 +216,8 @@ def test_work_is_bounded_on_a_huge_file() -> None:
     source = "".join(chunk.format(i=i) for i in range(3000))
     tree = ast.parse(source)
     added = all_lines(source)
-    start = time.process_time()
     capped = quality_findings(tree, added, IO, 4, max_nodes=3000)
     mutation = mutation_findings(tree, added, max_nodes=3000)
-    elapsed = time.process_time() - start
-    assert elapsed < 0.5
     assert 0 < len(capped) < 3 * 3000 and 0 < len(mutation) < 3000
     assert min(f.line for f in capped) == 4  # the walk starts at the top of the file
 
