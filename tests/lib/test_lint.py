@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from posttool.lib import lint
+from posttool.lib import lint, linters
 from posttool.lib import log as log_module
 from posttool.lib.config import Config
 from posttool.lib.text import sha256_hex
@@ -217,7 +217,7 @@ def test_radon_command_line_fallback(
         str(home),
     )
     assert result is not None
-    assert result["radon"] == lint.radon_blocks(COMPLEX + CLASSY)
+    assert result["radon"] == linters.radon_blocks(COMPLEX + CLASSY)
 
 
 # --- prepare: must not scan -----------------------------------------------------------------
@@ -366,7 +366,7 @@ def test_parse_ruff_shapes() -> None:
         ruff_item("E711", 6, "Comparison to `None`", {"applicability": "display-only"}),
         ruff_item("E712", 7, "old ruff without applicability", {"edits": []}),
     ]
-    assert lint.parse_ruff(json.dumps(items).encode()) == [
+    assert linters.parse_ruff(json.dumps(items).encode()) == [
         ["F401", 1, "`os` imported but unused", True],
         ["B006", 3, "Do not use mutable data structures", False],
         ["syntax", 4, "Expected an expression", False],
@@ -378,26 +378,26 @@ def test_parse_ruff_shapes() -> None:
 
 @pytest.mark.parametrize("out", [b"", b"nope", b"{}", b'"[]"'])
 def test_parse_ruff_rejects_what_ruff_does_not_print(out: bytes) -> None:
-    assert lint.parse_ruff(out) is None
+    assert linters.parse_ruff(out) is None
 
 
 def test_parse_ruff_keeps_fifty_with_severe_ones_first() -> None:
     items = [ruff_item("E501", row, "long line") for row in range(1, 80)]
     items.append(ruff_item("F821", 200, "Undefined name `x`"))
-    kept = lint.parse_ruff(json.dumps(items).encode())
+    kept = linters.parse_ruff(json.dumps(items).encode())
     assert kept is not None and len(kept) == lint.MAX_KEPT
     assert kept[-1][:2] == ["F821", 200]
     assert [f[1] for f in kept] == sorted(f[1] for f in kept)
 
 
 def test_radon_blocks_functions_and_methods_of_rank_c_or_worse() -> None:
-    blocks = lint.radon_blocks(COMPLEX + CLASSY + "def simple():\n    return 1\n")
+    blocks = linters.radon_blocks(COMPLEX + CLASSY + "def simple():\n    return 1\n")
     names = [(b[0], b[1]) for b in blocks]
     assert names == [("tangled", "C"), ("Box.pick", "C")]
     tangled = blocks[0]
     assert tangled[2] == 1 and tangled[3] == COMPLEX.count("\n")
     assert tangled[4] == 13  # 1 + 6 ifs + 6 `or`s
-    assert [b[0] for b in lint.radon_blocks(COMPLEX, "D")] == []
+    assert [b[0] for b in linters.radon_blocks(COMPLEX, "D")] == []
 
 
 def test_parse_radon_json() -> None:
@@ -430,9 +430,9 @@ def test_parse_radon_json() -> None:
             },
         ]
     }
-    assert lint.parse_radon_json(json.dumps(out).encode(), "C") == [["Box.pick", "D", 2, 30, 22]]
-    assert lint.parse_radon_json(b'{"x.py": {"error": "invalid syntax"}}') == []
-    assert lint.parse_radon_json(b"[]") is None
+    assert linters.parse_radon_json(json.dumps(out).encode(), "C") == [["Box.pick", "D", 2, 30, 22]]
+    assert linters.parse_radon_json(b'{"x.py": {"error": "invalid syntax"}}') == []
+    assert linters.parse_radon_json(b"[]") is None
 
 
 # --- tools ----------------------------------------------------------------------------------
@@ -517,7 +517,7 @@ def test_prune_without_a_cache(home: Path) -> None:
 
 
 def test_has_ruff_config_only_counts_real_ruff_configuration(tmp_path: Path) -> None:
-    from posttool.lib.lint import has_ruff_config
+    from posttool.lib.linters import has_ruff_config
 
     pkg = tmp_path / "proj" / "pkg"
     pkg.mkdir(parents=True)
