@@ -341,7 +341,6 @@ _TRACEBACK_LAST = r"^([A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt))(:\s*(.*))
 _ERRORISH = r"(?i)error|fatal:|ERR!|not found|denied|cannot|failed"
 _HEX_RUN = r"\b(?=[0-9a-f]*[0-9])[0-9a-f]{7,}\b"
 _DIGITS = r"\d+"
-BENIGN_GIT = "git diff --exit-code"
 SIGNATURE_SOURCE_CHARS = 2000
 SIGNATURE_SCAN_LINES = 1000
 

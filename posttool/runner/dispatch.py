@@ -14,6 +14,7 @@ import time
 from posttool.lib.jsonfast import dumps, loads
 from posttool.lib.log import log
 from posttool.lib.schema import HEALTH_RECORD, copy_json, default_of
+from posttool.runner.registry import DEFAULT_BUDGET_MS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
     from posttool.runner.registry import HookRecord
 
 DEFAULT_SUSPEND_AFTER = 3
-TimingCallback = "Callable[[str, float], None]"
 
 
 def enabled_hooks(hooks: Iterable[HookRecord], state: State) -> list[HookRecord]:
@@ -99,7 +99,8 @@ def run_one(
 
 
 def _default_budget(record: HookRecord, state: State) -> float:
-    if record.budget_ms != 50:
+    """The hook's own budget, or `runner.hook_budget_ms` for hooks that kept the default."""
+    if record.budget_ms != DEFAULT_BUDGET_MS:
         return record.budget_ms
     return state.config.get("runner.hook_budget_ms", 50)
 

@@ -299,7 +299,6 @@ def build_event(
     now: float,
     max_scan_chars: int = 200_000,
     max_parse_bytes: int = 300_000,
-    benign_tools: list[str] | None = None,
     environ: dict[str, str] | None = None,
 ) -> Event:
     """Normalise a raw payload into an Event (not yet frozen: the runner adds numbering)."""
@@ -351,7 +350,7 @@ def build_event(
     _write_edit_facts(ev, tool_name, tool_input, resp, family, response)
     _read_facts(ev, tool_input, resp, family, cut)
     _bash_facts(ev, tool_input, resp, family, cut)
-    _failure_facts(ev, family, cut, benign_tools)
+    _failure_facts(ev, family, cut)
     _agent_facts(ev, tool_input, resp, family, cut)
     _search_web_mcp_facts(ev, tool_name, tool_input, resp, family)
     ev.output_text = cut(_output_text(ev, resp, family, response))
@@ -475,7 +474,7 @@ def _bash_facts(ev: Event, tin: dict, resp: dict, family: str, cut: Any) -> None
         ev.cmd_shape = facts.shape
 
 
-def _failure_facts(ev: Event, family: str, cut: Any, benign_tools: list[str] | None) -> None:
+def _failure_facts(ev: Event, family: str, cut: Any) -> None:
     ev.error_text = ev.error_body = ev.error_sig = ""
     ev.exit_code = None
     if ev.ok:
