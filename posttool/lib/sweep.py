@@ -1,4 +1,6 @@
-"""The daily clean-up: old session files and old lint-cache entries."""
+"""The session files in a posttool home, and the daily clean-up of old sessions and old
+lint-cache entries (the CLI's `state` commands list and remove sessions through the same
+functions)."""
 
 from __future__ import annotations
 
@@ -21,23 +23,40 @@ def touch(path: str, now: float) -> None:
     os.utime(path, (now, now))
 
 
-def stale_sessions(home: str, now: float, ttl_days: float) -> list[str]:
+class SessionFile:
+    """One `<home>/sessions/<key>.json`."""
+
+    __slots__ = ("key", "mtime", "path", "size")
+
+    def __init__(self, path: str, mtime: float, size: int) -> None:
+        self.path = path
+        self.key = os.path.basename(path)[: -len(".json")]
+        self.mtime = mtime
+        self.size = size
+
+
+def session_files(home: str) -> list[SessionFile]:
+    """Every session file, newest first."""
     folder = paths.sessions_dir(home)
     try:
         names = os.listdir(folder)
     except FileNotFoundError:
         return []
-    stale = []
+    found = []
     for name in names:
         if not name.endswith(".json"):
             continue
         path = os.path.join(folder, name)
         try:
-            if now - os.stat(path).st_mtime >= ttl_days * DAY:
-                stale.append(path)
+            info = os.stat(path)
         except OSError:
             continue
-    return sorted(stale)
+        found.append(SessionFile(path, info.st_mtime, info.st_size))
+    return sorted(found, key=lambda s: (s.mtime, s.key), reverse=True)
+
+
+def stale_sessions(home: str, now: float, ttl_days: float) -> list[str]:
+    return sorted(f.path for f in session_files(home) if now - f.mtime >= ttl_days * DAY)
 
 
 def remove_session(path: str, timeout: float = 0) -> bool:

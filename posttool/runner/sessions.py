@@ -13,44 +13,12 @@ from typing import Any
 
 from posttool.lib import paths
 from posttool.lib.schema import coerce_session
-from posttool.lib.sweep import remove_session
+from posttool.lib.sweep import SessionFile, remove_session, session_files
 from posttool.runner.terminal import CliError
 
 REMOVE_LOCK_TIMEOUT_S = 2.0
 DAY = 86400.0
 _CORRUPT = re.compile(r"^(?P<key>.+)\.json\.corrupt-(?P<stamp>\d+)(-\d+)?$")
-
-
-class SessionFile:
-    """One `<home>/sessions/<key>.json`."""
-
-    __slots__ = ("key", "mtime", "path", "size")
-
-    def __init__(self, path: str, mtime: float, size: int) -> None:
-        self.path = path
-        self.key = os.path.basename(path)[: -len(".json")]
-        self.mtime = mtime
-        self.size = size
-
-
-def session_files(home: str) -> list[SessionFile]:
-    """Every session file, newest first."""
-    folder = paths.sessions_dir(home)
-    try:
-        names = os.listdir(folder)
-    except FileNotFoundError:
-        return []
-    found = []
-    for name in names:
-        if not name.endswith(".json"):
-            continue
-        path = os.path.join(folder, name)
-        try:
-            info = os.stat(path)
-        except OSError:
-            continue
-        found.append(SessionFile(path, info.st_mtime, info.st_size))
-    return sorted(found, key=lambda s: (s.mtime, s.key), reverse=True)
 
 
 def pick(home: str, name: str | None) -> SessionFile:
