@@ -82,6 +82,10 @@ class Session:
         raw = self.event(fixture, **changes) if changes or isinstance(fixture, str) else fixture
         return self.send_raw(json.dumps(raw).encode(), now=now)
 
+    def play(self, steps: list[tuple[str, dict[str, Any]]]) -> list[str]:
+        """Send `(fixture, changes)` steps in order; the context the model read after each."""
+        return [self.send(fixture, **changes) for fixture, changes in steps]
+
     def send_raw(self, data: bytes, *, now: float | None = None) -> str:
         from posttool.runner.run import handle
 

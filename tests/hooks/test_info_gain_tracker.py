@@ -100,19 +100,15 @@ SILENT = {
 }
 
 
-def play(session: Session, steps: list[tuple[str, dict[str, Any]]]) -> list[str]:
-    return [session.send(fixture, **changes) for fixture, changes in steps]
-
-
 @pytest.mark.parametrize("steps", FIRES.values(), ids=FIRES.keys())
 def test_fires(session: Session, steps: list) -> None:
-    answers = play(session, steps)
+    answers = session.play(steps)
     assert LABEL in answers[-1]
 
 
 @pytest.mark.parametrize("steps", SILENT.values(), ids=SILENT.keys())
 def test_silent(session: Session, steps: list) -> None:
-    answers = play(session, steps)
+    answers = session.play(steps)
     assert LABEL not in answers[-1]
 
 
@@ -121,7 +117,7 @@ def line_of(answer: str) -> str:
 
 
 def test_message_lists_files(session: Session) -> None:
-    answers = play(session, reads(12))
+    answers = session.play(reads(12))
     assert line_of(answers[-1]) == (
         "[info_gain_tracker] 12 read/search calls since the last edit or command (`src/mod8.py`, "
         "`src/mod9.py`, `src/mod10.py`, `src/mod11.py`, …). If you know enough, act; otherwise "
@@ -130,14 +126,14 @@ def test_message_lists_files(session: Session) -> None:
 
 
 def test_message_without_files(session: Session) -> None:
-    answers = play(session, [bash(f"cat f{n}.txt") for n in range(12)])
+    answers = session.play([bash(f"cat f{n}.txt") for n in range(12)])
     assert line_of(answers[-1]).startswith(
         "[info_gain_tracker] 12 read/search calls since the last edit or command. If you know"
     )
 
 
 def test_fires_at_12_and_24_and_warns_from_20(session: Session) -> None:
-    answers = play(session, reads(30))
+    answers = session.play(reads(30))
     fired = [n for n, answer in enumerate(answers, 1) if LABEL in answer]
     assert fired == [12, 24]
     doc = session.doc()["info_gain"]
@@ -147,7 +143,7 @@ def test_fires_at_12_and_24_and_warns_from_20(session: Session) -> None:
 
 
 def test_unchanged_rereads_weigh_double(session: Session) -> None:
-    answers = play(session, [("02", {})] * 7)
+    answers = session.play([("02", {})] * 7)
     assert [LABEL in answer for answer in answers] == [False] * 6 + [True]
     assert line_of(answers[-1]).startswith(
         "[info_gain_tracker] 13 read/search calls since the last edit or command (`app.py`). "
@@ -156,26 +152,26 @@ def test_unchanged_rereads_weigh_double(session: Session) -> None:
 
 
 def test_progress_resets_the_section(session: Session) -> None:
-    play(session, reads(5))
-    play(session, [("01", {})])
+    session.play(reads(5))
+    session.play([("01", {})])
     assert session.doc()["info_gain"] == {"reads_since_progress": 0, "files": [], "warned_at": 0}
 
 
 def test_failed_write_is_not_progress(session: Session) -> None:
     failed = {"hook_event_name": "PostToolUseFailure", "tool_response": None, "error": "denied"}
-    play(session, [*reads(5), ("03", failed)])
+    session.play([*reads(5), ("03", failed)])
     assert session.doc()["info_gain"]["reads_since_progress"] == 5
 
 
 def test_plan_mode_can_be_counted(session: Session) -> None:
     write_config(session.home, {"info_gain_tracker.skip_in_plan_mode": False})
-    answers = play(session, reads(12, **PLAN))
+    answers = session.play(reads(12, **PLAN))
     assert LABEL in answers[-1]
 
 
 def test_configured_thresholds(session: Session) -> None:
     write_config(session.home, {"info_gain_tracker": {"warn_reads": 3, "strong_reads": 6}})
-    answers = play(session, reads(6))
+    answers = session.play(reads(6))
     assert [LABEL in answer for answer in answers] == [False, False, True, False, False, True]
 
 

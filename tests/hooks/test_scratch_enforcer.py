@@ -115,25 +115,21 @@ SILENT = {
 }
 
 
-def play(session: Session, steps: list[tuple[str, dict[str, Any]]]) -> list[str]:
-    return [session.send(fixture, **changes) for fixture, changes in steps]
-
-
 @pytest.mark.parametrize("steps", FIRES.values(), ids=FIRES.keys())
 def test_fires(session: Session, steps: list) -> None:
-    answers = play(session, steps)
+    answers = session.play(steps)
     assert LABEL in answers[-1]
     assert not any(LABEL in answer for answer in answers[:-1])
 
 
 @pytest.mark.parametrize("steps", SILENT.values(), ids=SILENT.keys())
 def test_silent(session: Session, steps: list) -> None:
-    answers = play(session, steps)
+    answers = session.play(steps)
     assert LABEL not in answers[-1]
 
 
 def test_similar_commands_message(session: Session) -> None:
-    answers = play(session, fetches(range(1, 6)))
+    answers = session.play(fetches(range(1, 6)))
     assert (
         "[scratch_enforcer] 5 similar `python fetch.py …` commands in the last 8 calls; one small "
         "script or loop can do the rest in a single call."
@@ -141,7 +137,7 @@ def test_similar_commands_message(session: Session) -> None:
 
 
 def test_same_edit_message(session: Session) -> None:
-    answers = play(session, [edit("a.py"), edit("sub/b.py"), edit("c.py"), edit("d.py")])
+    answers = session.play([edit("a.py"), edit("sub/b.py"), edit("c.py"), edit("d.py")])
     assert (
         "[scratch_enforcer] The same replacement was applied by hand to 3 files (`a.py`, "
         "`sub/b.py`, `c.py`); do the remaining ones with one scripted replace, then review the "
@@ -151,7 +147,7 @@ def test_same_edit_message(session: Session) -> None:
 
 
 def test_fires_again_after_the_cooldown(session: Session) -> None:
-    answers = play(session, fetches(range(1, 27)))
+    answers = session.play(fetches(range(1, 27)))
     fired = [n for n, answer in enumerate(answers, 1) if LABEL in answer]
     assert fired == [5, 25]
 
@@ -160,7 +156,7 @@ def test_config_thresholds(session: Session) -> None:
     from tests.conftest import write_config
 
     write_config(session.home, {"scratch_enforcer": {"similar_commands": 3, "window": 3}})
-    answers = play(session, fetches(range(1, 4)))
+    answers = session.play(fetches(range(1, 4)))
     assert "3 similar `python fetch.py …` commands in the last 3 calls" in answers[-1]
 
 

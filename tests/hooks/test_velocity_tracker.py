@@ -130,20 +130,16 @@ SILENT = {
 }
 
 
-def play(session: Session, steps: list[tuple[str, dict[str, Any]]]) -> list[str]:
-    return [session.send(fixture, **changes) for fixture, changes in steps]
-
-
 @pytest.mark.parametrize("steps", FIRES.values(), ids=FIRES.keys())
 def test_fires(session: Session, steps: list) -> None:
-    answers = play(session, steps)
+    answers = session.play(steps)
     assert LABEL in answers[-1]
     assert not any(LABEL in answer for answer in answers[:-1])
 
 
 @pytest.mark.parametrize("steps", SILENT.values(), ids=SILENT.keys())
 def test_silent(session: Session, steps: list) -> None:
-    answers = play(session, steps)
+    answers = session.play(steps)
     assert not any(LABEL in answer for answer in answers)
 
 
@@ -152,7 +148,7 @@ def line_of(answer: str) -> str:
 
 
 def test_repeat_error_without_edits_message(session: Session) -> None:
-    answers = play(session, [F06, F06, F06])
+    answers = session.play([F06, F06, F06])
     assert line_of(answers[-1]) == (
         "[velocity_tracker] The same failure 3 times: `ModuleNotFoundError: No module named "
         "'nosuchmod'`. Re-running will not change it; change something first."
@@ -160,7 +156,7 @@ def test_repeat_error_without_edits_message(session: Session) -> None:
 
 
 def test_repeat_error_with_edits_message(session: Session) -> None:
-    answers = play(session, [F06, edit("a", "b"), F06, edit("b", "c"), F06])
+    answers = session.play([F06, edit("a", "b"), F06, edit("b", "c"), F06])
     assert line_of(answers[-1]).startswith(
         "[velocity_tracker] 3 edit→run cycles ended in the same error: `ModuleNotFoundError: "
         "No module named 'nosuchmod'`. The edits are not reaching the cause;"
@@ -168,7 +164,7 @@ def test_repeat_error_with_edits_message(session: Session) -> None:
 
 
 def test_reread_message(session: Session) -> None:
-    answers = play(session, [F02, ("05", {}), F02, F02])
+    answers = session.play([F02, ("05", {}), F02, F02])
     assert line_of(answers[-1]) == (
         "[velocity_tracker] app.py was read 3 times in 4 calls and has not changed; work from "
         "what you already read."
@@ -176,7 +172,7 @@ def test_reread_message(session: Session) -> None:
 
 
 def test_back_and_forth_message(session: Session) -> None:
-    answers = play(session, [edit("x", "y"), ("05", {}), ("05", {}), edit("y", "x")])
+    answers = session.play([edit("x", "y"), ("05", {}), ("05", {}), edit("y", "x")])
     assert line_of(answers[-1]) == (
         "[velocity_tracker] app.py: this edit undoes the one from 3 calls ago. Decide which "
         "version is right, and why, before editing again."
@@ -185,7 +181,7 @@ def test_back_and_forth_message(session: Session) -> None:
 
 def test_churn_message(session: Session) -> None:
     steps = FIRES["4 edits of one file while commands fail (churn)"]
-    answers = play(session, steps)
+    answers = session.play(steps)
     assert line_of(answers[-1]).startswith(
         "[velocity_tracker] app.py edited 4 times in the last 10 calls while commands keep "
         "failing. Step back:"
@@ -193,21 +189,21 @@ def test_churn_message(session: Session) -> None:
 
 
 def test_cooldown_is_per_key_in_calls(session: Session) -> None:
-    answers = play(session, [F06] * 14)
+    answers = session.play([F06] * 14)
     fired = [n for n, answer in enumerate(answers, 1) if LABEL in answer]
     assert fired == [3, 13]
 
 
 def test_config_window(session: Session) -> None:
     write_config(session.home, {"velocity_tracker": {"repeat_error_count": 2}})
-    answers = play(session, [F06, F06])
+    answers = session.play([F06, F06])
     assert "The same failure 2 times" in answers[-1]
 
 
 def test_does_not_read_files(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
     import builtins
 
-    play(session, [F02, F02])
+    session.play([F02, F02])
     real_open = builtins.open
     opened: list[str] = []
 
