@@ -306,9 +306,10 @@ class CommandFacts:
     def __init__(self, command: str) -> None:
         self.segments = split_segments(command)
         self.words = [segment_words(seg) for seg in self.segments]
-        self.kinds = frozenset(segment_kind(words) for words in self.words) or frozenset({"noop"})
+        each = [segment_kind(words) for words in self.words]
+        self.kinds = frozenset(each) or frozenset({"noop"})
         self.norm = " ".join(command.split())[:300]
-        self.shape = command_shape(self.words)
+        self.shape = command_shape(self.words, each)
 
     @property
     def read_only(self) -> bool:
@@ -323,10 +324,11 @@ class CommandFacts:
         return [words[0] for words in self.words if words]
 
 
-def command_shape(all_words: list[list[str]]) -> str:
-    """The tool token plus the next token of the first non-noop segment."""
-    for words in all_words:
-        if words and segment_kind(words) != "noop":
+def command_shape(all_words: list[list[str]], kinds: list[str]) -> str:
+    """The tool token plus the next token of the first non-noop segment (`kinds`: one per
+    segment, as `segment_kind` gave them)."""
+    for words, kind in zip(all_words, kinds, strict=True):
+        if words and kind != "noop":
             return " ".join(words[:2])
     return ""
 
