@@ -755,8 +755,8 @@ def quality_scanner(event: Event, state: State) -> Message | None:
     previous = scan.get(event.path_key)
     digest = event.prepared.get("hash")
     if previous is not None and isinstance(digest, str) and digest and previous["hash"] == digest:
-        # The skip rule of scan.report, without importing it: the file did not change since
-        # its last scan, so there is nothing new to say; the record moves to the newest place.
+        # The skip rule (§4.13), applied before scan.py is imported: the file did not change
+        # since its last scan, so there is nothing new to say; the record becomes the newest.
         scan[event.path_key] = scan.pop(event.path_key)
         return None
     from posttool.lib.scan import report

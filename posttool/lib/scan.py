@@ -122,16 +122,15 @@ def _list_or_none(value: Any) -> list[Any] | None:
 
 
 def report(event: Event, state: State) -> Message | None:
-    """The hook body: compare, re-insert `scan[path_key]`, set `scan_new_codes`, build text."""
+    """The hook body for bytes that changed since their last scan (the hook applies the skip
+    rule itself, without importing this module): compare, re-insert `scan[path_key]`, set
+    `scan_new_codes`, build the text."""
     prepared: dict[str, Any] = event.prepared
     key = event.path_key
     scan = state.doc["scan"]
     previous = scan.pop(key, None)  # re-inserted below: insertion order is oldest-first
     digest = prepared.get("hash")
     digest = digest if isinstance(digest, str) else ""
-    if previous is not None and digest and previous["hash"] == digest:
-        scan[key] = previous  # unchanged since the last scan: nothing new to say
-        return None
     ruff = _list_or_none(prepared.get("ruff"))
     radon = _list_or_none(prepared.get("radon"))
     added = event.added_line_numbers()
