@@ -123,7 +123,9 @@ def counted_failure(event: Event, benign: bool) -> bool:
 
 
 def is_code_file(event: Event, state: State) -> bool:
-    return bool(event.ext) and event.ext in state.common("code_extensions")
+    from posttool.lib.paths_match import is_code_ext
+
+    return is_code_ext(state, event.ext)
 
 
 def is_test_path(event: Event, state: State) -> bool:
