@@ -13,6 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# No wall-clock deadlines: many examples start real processes or touch files, and on a loaded
+# two-core CI machine a slow example is noise, not a failure (speed is the bench's business).
+settings.register_profile("posttool", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("posttool")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FIXTURE_PROJECT = "/home/dev/proj"
