@@ -14,7 +14,7 @@ from posttool.runner.registry import SUCCESS_ONLY, hook
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from posttool.lib.state import State
-    from posttool.runner.event import Event
+    from posttool.runner.normalise import Event
 
 EXPLORATION_PROMPT_CHARS = 500
 EXPLORATION_QUOTE_CHARS = 200

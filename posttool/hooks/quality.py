@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     import ast
 
     from posttool.lib.state import State
-    from posttool.runner.event import Event
+    from posttool.runner.normalise import Event
 
 JS_EXTENSIONS = (".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs")
 
@@ -720,7 +720,7 @@ if TYPE_CHECKING:
     from posttool.lib.config import Config
     from posttool.lib.message import Message
     from posttool.lib.state import State
-    from posttool.runner.event import Event
+    from posttool.runner.normalise import Event
 
 SCAN_EXTENSIONS = (".py", ".pyi")
 

@@ -16,7 +16,7 @@ from posttool.lib import confidence
 from posttool.lib.lazy import re
 from posttool.lib.schema import FILE_RECORD, default_of
 from posttool.lib.text import clip, h
-from posttool.runner.event import is_benign
+from posttool.runner.normalise import is_benign
 from posttool.runner.registry import BOTH_EVENTS, hook
 
 TYPE_CHECKING = False
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from posttool.lib.message import Message
     from posttool.lib.state import State
-    from posttool.runner.event import Event
+    from posttool.runner.normalise import Event
 
 STATE_SECTIONS = (
     "counters",

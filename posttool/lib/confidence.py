@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from posttool.lib.state import State
-    from posttool.runner.event import Event
+    from posttool.runner.normalise import Event
 
 START = 75
 # (tier, highest value in it), lowest first.

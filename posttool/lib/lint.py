@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from posttool.lib.config import Config
-    from posttool.runner.event import Event
+    from posttool.runner.normalise import Event
 
     Finding = list[Any]
     Block = list[Any]

@@ -13,7 +13,7 @@ from posttool.lib.lazy import re
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from posttool.lib.state import State
-    from posttool.runner.event import Event
+    from posttool.runner.normalise import Event
 
 
 def match_path(event: Event) -> str:

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from posttool.lib.state import State
-    from posttool.runner.event import Event
+    from posttool.runner.normalise import Event
 
     Finding = list[Any]  # [code, row, message, fixable]
     Block = list[Any]  # [name, rank, lineno, endline, complexity]

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from posttool.lib.message import Message
     from posttool.lib.state import State
-    from posttool.runner.event import Event
+    from posttool.runner.normalise import Event
     from posttool.runner.registry import HookRecord
 
 DEFAULT_SUSPEND_AFTER = 3

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 
 from posttool.lib.lazy import re
-from posttool.runner.event import EVENT_NAMES
+from posttool.runner.normalise import EVENT_NAMES
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -145,7 +145,7 @@ def call_hook(
     from posttool.lib.config import Config, flatten
     from posttool.lib.schema import new_session
     from posttool.lib.state import State
-    from posttool.runner.event import build_event
+    from posttool.runner.normalise import build_event
     from posttool.runner.registry import load_registry
 
     event = build_event(raw, now=now)

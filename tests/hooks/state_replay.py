@@ -15,7 +15,7 @@ from posttool.lib.message import Message
 from posttool.lib.schema import new_session
 from posttool.lib.state import NoStores, State
 from posttool.runner.dispatch import dispatch
-from posttool.runner.event import Event, build_event
+from posttool.runner.normalise import Event, build_event
 from posttool.runner.registry import load_registry
 from posttool.runner.run import number_call
 from tests.conftest import START, Session, load_fixture, merge

@@ -12,7 +12,7 @@ from posttool.hooks.tracking import auto_learn, lesson_text
 from posttool.lib.config import Config
 from posttool.lib.schema import new_session
 from posttool.lib.state import NoStores, State
-from posttool.runner.event import build_event
+from posttool.runner.normalise import build_event
 from posttool.runner.registry import load_registry
 from tests.conftest import START, Session, load_fixture, merge
 

@@ -12,7 +12,7 @@ from posttool.hooks.tracking import info_gain_tracker
 from posttool.lib.config import Config
 from posttool.lib.schema import new_session
 from posttool.lib.state import State
-from posttool.runner.event import build_event
+from posttool.runner.normalise import build_event
 from tests.conftest import START, Session, load_fixture, merge, write_config
 
 LABEL = "[info_gain_tracker]"

@@ -26,7 +26,7 @@ from posttool.lib.config import Config
 from posttool.lib.message import Message
 from posttool.lib.schema import new_session
 from posttool.lib.state import State
-from posttool.runner.event import build_event
+from posttool.runner.normalise import build_event
 from posttool.runner.registry import SUCCESS_ONLY, load_registry
 from tests.conftest import START, Session, load_fixture, write_config
 

@@ -20,7 +20,7 @@ from posttool.lib.state import State
 from posttool.lib.stores import ProjectStores
 from posttool.lib.text import h
 from posttool.runner.dispatch import dispatch
-from posttool.runner.event import build_event
+from posttool.runner.normalise import build_event
 from posttool.runner.registry import load_registry
 from tests.conftest import START, Session, load_fixture, merge
 

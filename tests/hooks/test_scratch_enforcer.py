@@ -13,7 +13,7 @@ from posttool.lib.config import Config
 from posttool.lib.schema import new_session
 from posttool.lib.state import State
 from posttool.lib.text import h
-from posttool.runner.event import build_event
+from posttool.runner.normalise import build_event
 from tests.conftest import START, Session, load_fixture, merge
 from tests.hooks.records import tool_record
 

@@ -13,7 +13,7 @@ from posttool.lib import confidence
 from posttool.lib.config import Config, flatten
 from posttool.lib.schema import new_session
 from posttool.lib.state import State
-from posttool.runner.event import Event, build_event
+from posttool.runner.normalise import Event, build_event
 from tests.conftest import START, load_fixture
 
 TURN = "turn-a"

@@ -20,7 +20,7 @@ from posttool.lib import lint, linters
 from posttool.lib import log as log_module
 from posttool.lib.config import Config
 from posttool.lib.text import sha256_hex
-from posttool.runner.event import Event, build_event
+from posttool.runner.normalise import Event, build_event
 from tests.conftest import START, Session
 
 REAL_RUFF = os.path.join(os.path.dirname(sys.executable), "ruff")

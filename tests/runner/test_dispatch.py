@@ -11,7 +11,7 @@ from posttool.lib.message import Message
 from posttool.lib.schema import new_session
 from posttool.lib.state import State
 from posttool.runner.dispatch import dispatch
-from posttool.runner.event import build_event
+from posttool.runner.normalise import build_event
 from posttool.runner.registry import Registry, hook, records_from_module
 from tests.conftest import load_fixture
 

@@ -93,7 +93,7 @@ def test_read_event_imports(session: Session, tmp_path: Path) -> None:
         "posttool.lib.text",
         "posttool.runner",
         "posttool.runner.dispatch",
-        "posttool.runner.event",
+        "posttool.runner.normalise",
         "posttool.runner.main",
         "posttool.runner.merge",
         "posttool.runner.registry",

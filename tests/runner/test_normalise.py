@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from posttool.runner.event import (
+from posttool.runner.normalise import (
     POST_TOOL_USE_FAILURE,
     Event,
     InvalidEvent,
