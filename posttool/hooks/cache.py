@@ -7,14 +7,14 @@ exactly, because the runner's TTL and caps read `read_at` and `stored_at`.
 
 from __future__ import annotations
 
+from posttool.api import SUCCESS_ONLY, hook
 from posttool.lib.message import Message
 from posttool.lib.text import age, h, one_line
-from posttool.runner.registry import SUCCESS_ONLY, hook
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from posttool.lib.event import Event
     from posttool.lib.state import State
-    from posttool.runner.normalise import Event
 
 EXPLORATION_PROMPT_CHARS = 500
 EXPLORATION_QUOTE_CHARS = 200

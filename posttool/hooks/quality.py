@@ -14,17 +14,17 @@ needs them, so a Read or Bash event never loads the AST or edit checks:
 
 from __future__ import annotations
 
+from posttool.api import BOTH_EVENTS, SUCCESS_ONLY, hook
 from posttool.lib.lazy import re
 from posttool.lib.message import Message, bullets
 from posttool.lib.text import join_limited, one_line
-from posttool.runner.registry import BOTH_EVENTS, SUCCESS_ONLY, hook
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import ast
 
+    from posttool.lib.event import Event
     from posttool.lib.state import State
-    from posttool.runner.normalise import Event
 
 JS_EXTENSIONS = (".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs")
 
@@ -711,16 +711,16 @@ _AWARENESS = {
 # --- quality_scanner: everything below this line belongs to it (its slow part: lib/lint.py) ---
 # Imports stay local to this section: lib/lint.py (ruff, radon, subprocess) and lib/scan.py are
 # loaded only once a scannable file was written, never for a Read or Bash event.
-from posttool.runner import registry as _scanner_registry  # noqa: E402, RUF100
+from posttool import api as _scanner_registry  # noqa: E402, RUF100
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
     from posttool.lib.config import Config
+    from posttool.lib.event import Event
     from posttool.lib.message import Message
     from posttool.lib.state import State
-    from posttool.runner.normalise import Event
 
 SCAN_EXTENSIONS = (".py", ".pyi")
 

@@ -12,20 +12,20 @@ from __future__ import annotations
 
 import sys
 
+from posttool.api import BOTH_EVENTS, hook
 from posttool.lib import confidence
+from posttool.lib.event import is_benign
 from posttool.lib.lazy import re
 from posttool.lib.schema import FILE_RECORD, default_of
 from posttool.lib.text import clip, h
-from posttool.runner.normalise import is_benign
-from posttool.runner.registry import BOTH_EVENTS, hook
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from posttool.lib.event import Event
     from posttool.lib.message import Message
     from posttool.lib.state import State
-    from posttool.runner.normalise import Event
 
 STATE_SECTIONS = (
     "counters",

@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import os
 
+from posttool.api import SUCCESS_ONLY, hook
 from posttool.lib import paths
+from posttool.lib.event import is_benign
 from posttool.lib.lazy import re
 from posttool.lib.message import Message, bullets
 from posttool.lib.text import age, clip, h, join_limited, one_line
-from posttool.runner.normalise import is_benign
-from posttool.runner.registry import SUCCESS_ONLY, hook
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from posttool.lib.event import Event
     from posttool.lib.state import State
-    from posttool.runner.normalise import Event
 
 EDIT_FAMILIES = ("write", "edit")
 SIMILAR_EXCLUDED_KINDS = frozenset({"test", "git_commit", "git_push"})

@@ -15,8 +15,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from posttool.lib.event import Event
     from posttool.lib.state import State
-    from posttool.runner.normalise import Event
 
 START = 75
 # (tier, highest value in it), lowest first.

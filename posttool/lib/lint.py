@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from posttool.lib.config import Config
-    from posttool.runner.normalise import Event
+    from posttool.lib.event import Event
 
     Finding = list[Any]
     Block = list[Any]

@@ -12,8 +12,8 @@ from posttool.lib.lazy import re
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from posttool.lib.event import Event
     from posttool.lib.state import State
-    from posttool.runner.normalise import Event
 
 
 def match_path(event: Event) -> str:

@@ -13,8 +13,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from posttool.lib.event import Event
     from posttool.lib.state import State
-    from posttool.runner.normalise import Event
 
     Finding = list[Any]  # [code, row, message, fixable]
     Block = list[Any]  # [name, rank, lineno, endline, complexity]

@@ -11,19 +11,19 @@ from __future__ import annotations
 
 import time
 
+from posttool.api import DEFAULT_BUDGET_MS
 from posttool.lib.jsonfast import dumps, loads
 from posttool.lib.log import log
 from posttool.lib.schema import HEALTH_RECORD, copy_json, default_of
-from posttool.runner.registry import DEFAULT_BUDGET_MS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from typing import Any
 
+    from posttool.lib.event import Event
     from posttool.lib.message import Message
     from posttool.lib.state import State
-    from posttool.runner.normalise import Event
     from posttool.runner.registry import HookRecord
 
 DEFAULT_SUSPEND_AFTER = 3

@@ -1,4 +1,4 @@
-"""Hook records, the marking decorator, and the registry built from the family modules.
+"""Hook records and the registry built from the family modules (the marks come from api).
 
 The decorator only marks a function and returns it unchanged (as pluggy does); the registry is
 built by `load_registry`, which imports the families from one explicit list and validates every
@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import sys
 
+from posttool.api import MARK, HookSpec
+from posttool.lib.event import EVENT_NAMES
 from posttool.lib.lazy import re
-from posttool.runner.normalise import EVENT_NAMES
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -19,35 +20,10 @@ if TYPE_CHECKING:
     from typing import Any
 
 FAMILY_MODULES = ("cache", "state", "quality", "tracking")
-BOTH_EVENTS = frozenset(EVENT_NAMES)
-SUCCESS_ONLY = frozenset({"PostToolUse"})
-DEFAULT_BUDGET_MS = 50
-MARK = "__posttool_hook__"
 
 
 class RegistrationError(Exception):
     """A hook declaration is invalid (duplicate name, bad matcher, unknown event...)."""
-
-
-class HookSpec:
-    """What a decorator records; turned into a HookRecord at registration."""
-
-    __slots__ = (
-        "budget_ms",
-        "enabled",
-        "events",
-        "matcher",
-        "may_spawn",
-        "name",
-        "prepare",
-        "priority",
-        "stores",
-        "writes",
-    )
-
-    def __init__(self, **fields: Any) -> None:
-        for key in self.__slots__:
-            setattr(self, key, fields[key])
 
 
 _NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
@@ -135,40 +111,6 @@ class HookRecord:
 
     def __repr__(self) -> str:
         return f"HookRecord({self.name}, {self.family}, {self.priority})"
-
-
-def hook(
-    name: str,
-    *,
-    matcher: str,
-    priority: int,
-    events: Iterable[str] = BOTH_EVENTS,
-    writes: Iterable[str] = (),
-    stores: Iterable[str] = (),
-    may_spawn: bool = False,
-    budget_ms: int = DEFAULT_BUDGET_MS,
-    prepare: Callable[..., Any] | None = None,
-    enabled: bool = True,
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Mark `fn(event, state) -> Message | None` as a hook. Returns the function unchanged."""
-    spec = HookSpec(
-        name=name,
-        matcher=matcher,
-        priority=priority,
-        events=tuple(events),
-        writes=tuple(writes),
-        stores=tuple(stores),
-        may_spawn=may_spawn,
-        budget_ms=budget_ms,
-        prepare=prepare,
-        enabled=enabled,
-    )
-
-    def mark(fn: Callable[..., Any]) -> Callable[..., Any]:
-        setattr(fn, MARK, spec)
-        return fn
-
-    return mark
 
 
 class Registry:

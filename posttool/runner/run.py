@@ -19,8 +19,8 @@ from posttool.lib.state import State
 from posttool.lib.store import LockTimeout, SessionStore
 from posttool.lib.stores import ProjectStores
 from posttool.runner.dispatch import dispatch
-from posttool.runner.normalise import InvalidEvent, build_event
 from posttool.runner.merge import merge, render_answer
+from posttool.runner.normalise import InvalidEvent, build_event
 from posttool.runner.registry import load_registry
 
 TYPE_CHECKING = False
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
-    from posttool.runner.normalise import Event
+    from posttool.lib.event import Event
     from posttool.runner.registry import HookRecord
 
 EMPTY = "{}"

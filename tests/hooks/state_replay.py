@@ -11,11 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from posttool.lib.config import Config, flatten
+from posttool.lib.event import Event
 from posttool.lib.message import Message
 from posttool.lib.schema import new_session
 from posttool.lib.state import NoStores, State
 from posttool.runner.dispatch import dispatch
-from posttool.runner.normalise import Event, build_event
+from posttool.runner.normalise import build_event
 from posttool.runner.registry import load_registry
 from posttool.runner.run import number_call
 from tests.conftest import START, Session, load_fixture, merge

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from posttool.api import SUCCESS_ONLY
 from posttool.hooks.quality import prepare_scan, quality_scanner
 from posttool.lib import log as log_module
 from posttool.lib.config import Config
@@ -27,7 +28,7 @@ from posttool.lib.message import Message
 from posttool.lib.schema import new_session
 from posttool.lib.state import State
 from posttool.runner.normalise import build_event
-from posttool.runner.registry import SUCCESS_ONLY, load_registry
+from posttool.runner.registry import load_registry
 from tests.conftest import START, Session, load_fixture, write_config
 
 REAL_RUFF = os.path.join(os.path.dirname(sys.executable), "ruff")

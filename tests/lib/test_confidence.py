@@ -11,9 +11,10 @@ from hypothesis import strategies as st
 
 from posttool.lib import confidence
 from posttool.lib.config import Config, flatten
+from posttool.lib.event import Event
 from posttool.lib.schema import new_session
 from posttool.lib.state import State
-from posttool.runner.normalise import Event, build_event
+from posttool.runner.normalise import build_event
 from tests.conftest import START, load_fixture
 
 TURN = "turn-a"

@@ -19,8 +19,9 @@ import pytest
 from posttool.lib import lint, linters
 from posttool.lib import log as log_module
 from posttool.lib.config import Config
+from posttool.lib.event import Event
 from posttool.lib.text import sha256_hex
-from posttool.runner.normalise import Event, build_event
+from posttool.runner.normalise import build_event
 from tests.conftest import START, Session
 
 REAL_RUFF = os.path.join(os.path.dirname(sys.executable), "ruff")

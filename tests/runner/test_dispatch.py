@@ -6,13 +6,14 @@ from types import SimpleNamespace
 
 import pytest
 
+from posttool.api import hook
 from posttool.lib.config import Config
 from posttool.lib.message import Message
 from posttool.lib.schema import new_session
 from posttool.lib.state import State
 from posttool.runner.dispatch import dispatch
 from posttool.runner.normalise import build_event
-from posttool.runner.registry import Registry, hook, records_from_module
+from posttool.runner.registry import Registry, records_from_module
 from tests.conftest import load_fixture
 
 NOW = 1_800_000_000.0

@@ -72,6 +72,7 @@ def test_read_event_imports(session: Session, tmp_path: Path) -> None:
     ours = {m for m in modules if m.split(".")[0] == "posttool"}
     assert ours == {
         "posttool",
+        "posttool.api",
         "posttool.hooks",
         "posttool.hooks.cache",
         "posttool.hooks.quality",
@@ -80,6 +81,7 @@ def test_read_event_imports(session: Session, tmp_path: Path) -> None:
         "posttool.lib",
         "posttool.lib.confidence",
         "posttool.lib.config",
+        "posttool.lib.event",
         "posttool.lib.jsonfast",
         "posttool.lib.lazy",
         "posttool.lib.transcript",

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from posttool.lib.event import POST_TOOL_USE_FAILURE, Event
 from posttool.runner.normalise import (
-    POST_TOOL_USE_FAILURE,
-    Event,
     InvalidEvent,
     build_event,
     mcp_text,

@@ -6,14 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from posttool.runner.registry import (
-    MARK,
-    SUCCESS_ONLY,
-    RegistrationError,
-    Registry,
-    hook,
-    records_from_module,
-)
+from posttool.api import MARK, SUCCESS_ONLY, hook
+from posttool.runner.registry import RegistrationError, Registry, records_from_module
 
 
 def make(name: str, matcher: str = "Read", priority: int = 10, **kw: object) -> object:
