@@ -27,7 +27,7 @@ FORBIDDEN = {
     "datetime",
     "inspect",
     "posttool.lib.lint",
-    "posttool.runner.cli",
+    "posttool.cli.cli",
 }
 # Not even `re` and `json` (≈10 ms together): posttool parses with `_json` directly and imports
 # `re` only when a hook actually runs a regex, which a Read or a plain Bash success never needs.
@@ -39,7 +39,7 @@ PROBE = """
 import sys
 home, out_path = sys.argv[1], sys.argv[2]
 sys.argv[1:] = ["run", "--home", home]
-from posttool.runner.main import main
+from posttool.__main__ import main
 main()
 with open(out_path, "w") as out:
     out.write(repr(sorted(sys.modules)))
@@ -96,7 +96,7 @@ def test_read_event_imports(session: Session, tmp_path: Path) -> None:
         "posttool.runner",
         "posttool.runner.dispatch",
         "posttool.runner.normalise",
-        "posttool.runner.main",
+        "posttool.__main__",
         "posttool.runner.merge",
         "posttool.runner.registry",
         "posttool.runner.run",

@@ -20,10 +20,9 @@ import tempfile
 import time
 from typing import TextIO
 
-from posttool.lib.config import ConfigError, load_config
-from posttool.runner import settings as claude_settings
-from posttool.runner.bench import FLOOR_ARGS, bundled_events, materialise, rewrite, with_fresh_id
-from posttool.runner.launcher import (
+from posttool.cli import settings as claude_settings
+from posttool.cli.bench import FLOOR_ARGS, bundled_events, materialise, rewrite, with_fresh_id
+from posttool.cli.launcher import (
     LauncherError,
     ephemeral_reason,
     home_of,
@@ -35,7 +34,8 @@ from posttool.runner.launcher import (
     shim_reason,
     split_command,
 )
-from posttool.runner.terminal import Style
+from posttool.cli.terminal import Style
+from posttool.lib.config import ConfigError, load_config
 
 SAMPLE_EVENTS = ("02_read_app_py_ok.json", "06_bash_import_error_failure.json")
 TIMED_RUNS = 5

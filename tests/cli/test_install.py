@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from posttool.runner import settings as claude_settings
-from posttool.runner.launcher import home_of, launcher_of
+from posttool.cli import settings as claude_settings
+from posttool.cli.launcher import home_of, launcher_of
 from tests.conftest import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]

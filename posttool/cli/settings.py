@@ -15,7 +15,7 @@ import json
 import os
 from typing import Any
 
-from posttool.runner.launcher import is_posttool_command
+from posttool.cli.launcher import is_posttool_command
 
 SCOPES = ("user", "project", "local")
 EVENTS = ("PostToolUse", "PostToolUseFailure")

@@ -17,12 +17,12 @@ import sys
 import time
 from typing import Any, TextIO
 
+from posttool.cli import settings as claude_settings
+from posttool.cli.launcher import LauncherError, ephemeral_reason, hook_command, launcher
+from posttool.cli.terminal import CliError, Style
 from posttool.lib.paths import ensure_private_dir
 from posttool.lib.store import write_atomic
 from posttool.lib.text import h
-from posttool.runner import settings as claude_settings
-from posttool.runner.launcher import LauncherError, ephemeral_reason, hook_command, launcher
-from posttool.runner.terminal import CliError, Style
 
 BACKUPS = "backups"
 KEEP_BACKUPS = 20

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 
 from posttool import __version__
-from posttool.runner.terminal import CliError, print_error
+from posttool.cli.terminal import CliError, print_error
 
 Handler = Callable[[argparse.Namespace], int]
 DEFAULT_BENCH_RUNS = 20
@@ -270,8 +270,8 @@ def resolved_home(args: argparse.Namespace) -> str:
 
 
 def do_install(args: argparse.Namespace) -> int:
+    from posttool.cli.install import run_install
     from posttool.lib.paths import ensure_private_dir
-    from posttool.runner.install import run_install
 
     home = resolved_home(args)
     if not args.dry_run:
@@ -280,31 +280,31 @@ def do_install(args: argparse.Namespace) -> int:
 
 
 def do_uninstall(args: argparse.Namespace) -> int:
-    from posttool.runner.install import run_uninstall
+    from posttool.cli.install import run_uninstall
 
     return run_uninstall(args.scope, resolved_home(args), args.dry_run)
 
 
 def do_state_show(args: argparse.Namespace) -> int:
-    from posttool.runner.inspect import state_show
+    from posttool.cli.inspect import state_show
 
     return state_show(resolved_home(args), args.session, args.json, sys.stdout)
 
 
 def do_state_path(args: argparse.Namespace) -> int:
-    from posttool.runner.inspect import state_path
+    from posttool.cli.inspect import state_path
 
     return state_path(resolved_home(args), args.session, sys.stdout)
 
 
 def do_state_list(args: argparse.Namespace) -> int:
-    from posttool.runner.inspect import state_list
+    from posttool.cli.inspect import state_list
 
     return state_list(resolved_home(args), args.json, sys.stdout)
 
 
 def do_state_reset(args: argparse.Namespace) -> int:
-    from posttool.runner.inspect import state_reset
+    from posttool.cli.inspect import state_reset
 
     if args.all and args.session:
         raise UsageError("give a session or --all, not both (see 'posttool state reset --help')")
@@ -312,26 +312,26 @@ def do_state_reset(args: argparse.Namespace) -> int:
 
 
 def do_state_prune(args: argparse.Namespace) -> int:
-    from posttool.runner.inspect import state_prune
+    from posttool.cli.inspect import state_prune
 
     return state_prune(resolved_home(args), args.older_than, sys.stdout)
 
 
 def do_cache_show(args: argparse.Namespace) -> int:
-    from posttool.runner.inspect import cache_show
+    from posttool.cli.inspect import cache_show
 
     _one_project(args, "show")
     return cache_show(resolved_home(args), args.project, args.all, args.json, sys.stdout)
 
 
 def do_cache_path(args: argparse.Namespace) -> int:
-    from posttool.runner.inspect import cache_path
+    from posttool.cli.inspect import cache_path
 
     return cache_path(resolved_home(args), args.project, sys.stdout)
 
 
 def do_cache_reset(args: argparse.Namespace) -> int:
-    from posttool.runner.inspect import cache_reset
+    from posttool.cli.inspect import cache_reset
 
     _one_project(args, "reset")
     return cache_reset(resolved_home(args), args.project, args.all, sys.stdout)
@@ -347,13 +347,13 @@ def _one_project(args: argparse.Namespace, action: str) -> None:
 
 
 def do_hooks(args: argparse.Namespace) -> int:
-    from posttool.runner.inspect import hooks_list
+    from posttool.cli.inspect import hooks_list
 
     return hooks_list(resolved_home(args), args.json, sys.stdout)
 
 
 def do_bench(args: argparse.Namespace) -> int:
-    from posttool.runner.bench import run_bench
+    from posttool.cli.bench import run_bench
 
     return run_bench(args.runs, args.event, args.json, home=resolved_home(args))
 
@@ -362,16 +362,16 @@ def do_run(args: argparse.Namespace) -> int:
     if args.bench is None:
         if args.event or args.json:
             raise UsageError("--event and --json need --bench N (see 'posttool run --help')")
-        from posttool.runner.main import run_fast
+        from posttool.__main__ import run_fast
 
         return run_fast(args.home)
-    from posttool.runner.bench import run_bench
+    from posttool.cli.bench import run_bench
 
     return run_bench(args.bench, args.event, args.json, home=resolved_home(args))
 
 
 def do_doctor(args: argparse.Namespace) -> int:
-    from posttool.runner.doctor import run_doctor
+    from posttool.cli.doctor import run_doctor
 
     return run_doctor(resolved_home(args), args.home is not None, args.json)
 

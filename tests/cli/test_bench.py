@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from posttool.runner import bench
+from posttool.cli import bench
 from tests.conftest import FIXTURES, load_fixture, run_cli, write_config
 
 

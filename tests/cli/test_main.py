@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from posttool.runner import cli
-from posttool.runner.terminal import Style, table, wants_color
+from posttool.cli import cli
+from posttool.cli.terminal import Style, table, wants_color
 from tests.conftest import FIXTURES, run_cli
 
 SUBCOMMANDS = [

@@ -26,7 +26,7 @@ import tempfile
 import time
 from typing import Any, TextIO
 
-from posttool.runner.terminal import CliError, Style, table
+from posttool.cli.terminal import CliError, Style, table
 
 EVENTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "events")
 FIXTURE_PROJECT = "/home/dev/proj"
@@ -200,7 +200,7 @@ def measure_in_process(
 
 def run_command() -> list[str]:
     """What the installed hook would start; `python -P -m posttool` if that cannot be used."""
-    from posttool.runner.launcher import LauncherError, launcher
+    from posttool.cli.launcher import LauncherError, launcher
 
     try:
         return launcher()

@@ -9,11 +9,11 @@ import sys
 import time
 from typing import Any, TextIO
 
+from posttool.cli import caches, sessions
+from posttool.cli.terminal import Style, human_age, human_size, table
 from posttool.lib.config import Config, ConfigError, disabled_from_env, load_config
 from posttool.lib.paths import project_dir, project_key, project_root, sessions_dir
 from posttool.lib.schema import coerce_session
-from posttool.runner import caches, sessions
-from posttool.runner.terminal import Style, human_age, human_size, table
 
 SHOW_FILES = 8
 SHOW_ERRORS = 5

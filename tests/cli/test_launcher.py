@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from posttool.runner.launcher import (
+from posttool.cli.launcher import (
     LauncherError,
     console_script,
     home_of,
@@ -51,7 +51,7 @@ def test_the_running_interpreter_is_not_a_shim() -> None:
 
 
 def test_console_script_beside_the_interpreter_is_preferred(tmp_path: Path) -> None:
-    python = fake_venv(tmp_path, "#!{python}\nimport sys\nfrom posttool.runner.main import main\n")
+    python = fake_venv(tmp_path, "#!{python}\nimport sys\nfrom posttool.__main__ import main\n")
     assert launcher(str(python)) == [str(python.parent / "posttool")]
 
 
@@ -63,8 +63,8 @@ def test_the_venv_interpreter_is_not_resolved_out_of_the_venv(tmp_path: Path) ->
 @pytest.mark.parametrize(
     "script",
     [
-        "#!/usr/bin/env python3\nfrom posttool.runner.main import main\n",  # PATH decides
-        "#!/usr/bin/python9.9\nfrom posttool.runner.main import main\n",  # another interpreter
+        "#!/usr/bin/env python3\nfrom posttool.__main__ import main\n",  # PATH decides
+        "#!/usr/bin/python9.9\nfrom posttool.__main__ import main\n",  # another interpreter
         PYENV_SHIM,
     ],
 )
@@ -171,6 +171,6 @@ def test_the_installed_console_script_is_used_here() -> None:
     ],
 )
 def test_interpreters_in_a_cache_are_flagged(path: str, ephemeral: bool) -> None:
-    from posttool.runner.launcher import ephemeral_reason
+    from posttool.cli.launcher import ephemeral_reason
 
     assert bool(ephemeral_reason(path)) is ephemeral

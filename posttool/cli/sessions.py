@@ -11,10 +11,10 @@ import os
 import re
 from typing import Any
 
+from posttool.cli.terminal import CliError
 from posttool.lib import paths
 from posttool.lib.schema import coerce_session
 from posttool.lib.sweep import SessionFile, remove_session, session_files
-from posttool.runner.terminal import CliError
 
 REMOVE_LOCK_TIMEOUT_S = 2.0
 DAY = 86400.0

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from posttool.runner import doctor
+from posttool.cli import doctor
 from tests.conftest import run_cli
 
 SHIM = '#!/usr/bin/env bash\nexec "$HOME/.pyenv/libexec/pyenv" exec python "$@"\n'

@@ -1,0 +1,1 @@
+"""The subcommands a person types: install, uninstall, doctor, state, cache, hooks, bench."""
