@@ -1,6 +1,6 @@
 """`make bench`: what `posttool run` costs per tool call, as a ratio to the bare interpreter.
 
-The same measurement as `posttool bench` (posttool/runner/bench.py), with the built-in
+The same measurement as `posttool bench` (posttool/cli/bench.py), with the built-in
 defaults only: every bundled real Claude Code event, each run in a fresh process beside
 `python -I -S -c pass` on the same interpreter, interleaved, medians and ratios per event;
 `.py` writes also with new content every run (no lint cache hit); and the in-process time of
@@ -13,7 +13,7 @@ import argparse
 import sys
 import tempfile
 
-from posttool.runner.bench import run_bench
+from posttool.cli.bench import run_bench
 
 
 def main() -> int:

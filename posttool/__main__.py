@@ -7,20 +7,6 @@ import os
 import sys
 
 
-class _LogStream:
-    """Stands in for stderr during `run`: nothing may reach the agent's terminal."""
-
-    def write(self, text: str) -> int:
-        if text.strip():
-            from posttool.lib.log import log
-
-            log(f"stderr: {text.rstrip()}")
-        return len(text)
-
-    def flush(self) -> None:
-        pass
-
-
 def parse_run_args(args: list[str]) -> str | bool | None:
     """The `--home` of `run [--home DIR]`; False when the arguments need the full CLI."""
     home: str | None = None
@@ -38,28 +24,11 @@ def parse_run_args(args: list[str]) -> str | bool | None:
     return home
 
 
-def run_fast(home_arg: str | None) -> int:
-    sys.stderr = _LogStream()
-    out = "{}"
-    try:
-        from posttool.lib.paths import resolve_home
-        from posttool.runner.run import handle
-
-        data = sys.stdin.buffer.read()
-        out = handle(data, home=resolve_home(home_arg))
-    except BaseException:
-        out = "{}"
-    try:
-        sys.stdout.write(out + "\n")
-        sys.stdout.flush()
-    except (OSError, ValueError):
-        pass
-    return 0
-
-
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if is_fast_run(args):
+        from posttool.runner.stdio import run_fast
+
         return run_fast(parse_run_args(args[1:]) or None)
     from posttool.cli.cli import main as cli_main
 

@@ -362,7 +362,7 @@ def do_run(args: argparse.Namespace) -> int:
     if args.bench is None:
         if args.event or args.json:
             raise UsageError("--event and --json need --bench N (see 'posttool run --help')")
-        from posttool.__main__ import run_fast
+        from posttool.runner.stdio import run_fast
 
         return run_fast(args.home)
     from posttool.cli.bench import run_bench

@@ -100,6 +100,7 @@ def test_read_event_imports(session: Session, tmp_path: Path) -> None:
         "posttool.runner.merge",
         "posttool.runner.registry",
         "posttool.runner.run",
+        "posttool.runner.stdio",
     }
     extra = modules - baseline(tmp_path) - ours
     assert extra <= ALLOWED_EXTRA_STDLIB, sorted(extra - ALLOWED_EXTRA_STDLIB)
