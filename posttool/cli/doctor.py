@@ -294,7 +294,7 @@ def _contract(done: subprocess.CompletedProcess[bytes], event_name: str) -> str 
 
 
 def check_ruff(interpreter: str, home: str) -> Check:
-    from posttool.lib.lint import resolve_executable
+    from posttool.lib.lint.cache import resolve_executable
 
     try:
         configured = load_config(home).get("quality_scanner.ruff_cmd", "")

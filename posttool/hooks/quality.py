@@ -732,7 +732,7 @@ def prepare_scan(event: Event, config: Config, home: str) -> dict[str, Any] | No
     listed = config.get("quality_scanner.extensions", list(SCAN_EXTENSIONS))
     if event.ext not in {str(ext).lower() for ext in listed}:
         return None
-    from posttool.lib.lint import scan_file
+    from posttool.lib.lint.cache import scan_file
 
     return scan_file(event, config, home)
 
@@ -759,6 +759,6 @@ def quality_scanner(event: Event, state: State) -> Message | None:
         # since its last scan, so there is nothing new to say; the record becomes the newest.
         scan[event.path_key] = scan.pop(event.path_key)
         return None
-    from posttool.lib.scan import report
+    from posttool.lib.lint.scan import report
 
     return report(event, state)

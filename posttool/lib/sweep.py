@@ -86,7 +86,7 @@ def sweep(home: str, now: float, config: Config) -> None:
     if removed:
         log(f"sweep: removed {len(removed)} session file(s) untouched for {ttl_days} days")
     try:
-        from posttool.lib.lint import prune_lint_cache
+        from posttool.lib.lint.cache import prune_lint_cache
     except ImportError:
         return
     pruned = prune_lint_cache(

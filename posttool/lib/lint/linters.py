@@ -10,7 +10,7 @@ import os
 import time
 
 from posttool.lib.jsonfast import loads
-from posttool.lib.lint import (
+from posttool.lib.lint.cache import (
     DEFAULT_MIN_RANK,
     HOOK,
     MAX_CONFIG_LEVELS,

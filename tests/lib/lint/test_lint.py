@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from posttool.lib import lint, linters
+from posttool.lib import lint
+from posttool.lib.lint import linters
 from posttool.lib import log as log_module
 from posttool.lib.config import Config
 from posttool.lib.event import Event
@@ -518,7 +519,7 @@ def test_prune_without_a_cache(home: Path) -> None:
 
 
 def test_has_ruff_config_only_counts_real_ruff_configuration(tmp_path: Path) -> None:
-    from posttool.lib.linters import has_ruff_config
+    from posttool.lib.lint.linters import has_ruff_config
 
     pkg = tmp_path / "proj" / "pkg"
     pkg.mkdir(parents=True)

@@ -122,7 +122,7 @@ def scan_file(event: Event, config: Config, home: str) -> dict[str, Any] | None:
     hit = cache_read(home, key)
     if hit is not None:
         return {"hash": digest, "ruff": hit[0], "radon": hit[1], "cached": True}
-    from posttool.lib.linters import ToolRun
+    from posttool.lib.lint.linters import ToolRun
 
     run = ToolRun(path, cwd, settings, event.display_path or path)
     ruff_result, radon_result = run.run(data, ruff, radon_version is not None, radon_cli)
