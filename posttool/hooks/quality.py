@@ -732,7 +732,7 @@ def prepare_scan(event: Event, config: Config, home: str) -> dict[str, Any] | No
     listed = config.get("quality_scanner.extensions", list(SCAN_EXTENSIONS))
     if event.ext not in {str(ext).lower() for ext in listed}:
         return None
-    from posttool.lib.lint.cache import scan_file
+    from posttool.lib.lint import scan_file
 
     return scan_file(event, config, home)
 

@@ -462,8 +462,8 @@ import json, sys
 from posttool.runner.run import handle
 handle(sys.stdin.buffer.read(), home=sys.argv[1], now=1.8e9)
 print(json.dumps(sorted(m for m in sys.modules
-                        if m in ("posttool.lib.lint", "posttool.lib.lint.scan", "radon", "subprocess",
-                                 "shutil", "threading"))))
+                        if m in ("posttool.lib.lint", "posttool.lib.lint.scan", "radon",
+                                 "subprocess", "shutil", "threading"))))
 """
 
 

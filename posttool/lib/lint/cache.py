@@ -1,4 +1,4 @@
-"""quality_scanner's slow half (spec §4.13 `prepare`, §3.4 lint cache).
+"""quality_scanner's lint settings, tool identity and result cache (spec §4.13, §3.4 lint cache).
 
 Runs ruff (a subprocess) and radon (in-process, in a thread) on one written Python file,
 concurrently and under one deadline, before the session lock is taken, and caches the result
@@ -20,7 +20,6 @@ import time
 from posttool.lib.jsonfast import dumps, loads
 from posttool.lib.log import log
 from posttool.lib.paths import ensure_private_dir, is_within, lint_cache_dir
-from posttool.lib.paths_match import match_path, skip_path_matches
 from posttool.lib.text import sha256
 
 TYPE_CHECKING = False
@@ -28,7 +27,6 @@ if TYPE_CHECKING:
     from typing import Any
 
     from posttool.lib.config import Config
-    from posttool.lib.event import Event
 
     Finding = list[Any]
     Block = list[Any]
@@ -79,58 +77,6 @@ class Settings:
         self.min_rank = rank if len(rank) == 1 and rank in RANKS else DEFAULT_MIN_RANK
         select = config.get(f"{HOOK}.default_select", list(DEFAULT_SELECT))
         self.default_select = [str(code) for code in select]
-
-
-# --- the prepare step ---------------------------------------------------------------------
-
-
-def extensions(config: Config) -> set[str]:
-    listed = config.get(f"{HOOK}.extensions", list(DEFAULT_EXTENSIONS))
-    return {str(ext).lower() for ext in listed}
-
-
-def scan_file(event: Event, config: Config, home: str) -> dict[str, Any] | None:
-    """Spec §4.13 `prepare`: the lint result for the written file, or None."""
-    path = event.file_path
-    if not event.ok or not path or not event.path_key or not config.hook_enabled(HOOK):
-        return None
-    if event.ext not in extensions(config):
-        return None
-    # matched like the other quality hooks: on the display path, so only the part inside the
-    # project counts (a project living under a folder named `build/` is still scanned)
-    if skip_path_matches(config.get("common.skip_path_regex"), match_path(event)):
-        return None
-    settings = Settings(config)
-    source = read_source(path, settings.max_file_bytes)
-    if source is None:
-        return None
-    data, before = source
-    digest = sha256(data).hexdigest()
-    ruff = resolve_ruff(settings.ruff_cmd)
-    radon_version = installed_radon_version()
-    radon_cli = None if radon_version else resolve_executable(settings.radon_cmd)
-    if ruff is None:
-        log(f"{HOOK}: ruff not found (ruff_cmd={settings.ruff_cmd!r}); skipping ruff")
-    if ruff is None and radon_version is None and radon_cli is None:
-        log(f"{HOOK}: neither ruff nor radon is available; nothing scanned")
-        return None
-    cwd = event.project_root if os.path.isdir(event.project_root) else os.path.dirname(path)
-    identity = tool_identity(
-        ruff, radon_version, radon_cli, settings.min_rank, path, cwd, settings.default_select
-    )
-    key = cache_key(event.path_key, data, identity)
-    hit = cache_read(home, key)
-    if hit is not None:
-        return {"hash": digest, "ruff": hit[0], "radon": hit[1], "cached": True}
-    from posttool.lib.lint.linters import ToolRun
-
-    run = ToolRun(path, cwd, settings, event.display_path or path)
-    ruff_result, radon_result = run.run(data, ruff, radon_version is not None, radon_cli)
-    if ruff_result is None and radon_result is None:
-        return None
-    if run.cacheable and ruff is not None and unchanged_since(path, before):
-        cache_write(home, key, ruff_result, radon_result)
-    return {"hash": digest, "ruff": ruff_result, "radon": radon_result, "cached": False}
 
 
 def read_source(path: str, max_bytes: int) -> tuple[bytes, tuple[int, int, int]] | None:

@@ -1,4 +1,4 @@
-"""quality_scanner's slow half (spec §4.13 `prepare`, §3.4 lint cache): posttool/lib/lint.py.
+"""quality_scanner's slow half (spec §4.13 `prepare`, §3.4 lint cache): posttool/lib/lint/.
 
 ruff is a dependency, so the real one (beside the test interpreter) is used where the result
 matters; fake rufs (shell scripts) cover the ways a tool can misbehave.
@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 
 from posttool.lib import lint
-from posttool.lib.lint import linters
 from posttool.lib import log as log_module
 from posttool.lib.config import Config
 from posttool.lib.event import Event
+from posttool.lib.lint import cache, linters
 from posttool.lib.text import sha256_hex
 from posttool.runner.normalise import build_event
 from tests.conftest import START, Session
@@ -158,7 +158,7 @@ def test_cache_files_are_private_and_content_addressed(session: Session, home: P
     for directory in (home / "cache", home / "cache" / "lint", entry.parent):
         assert stat.S_IMODE(directory.stat().st_mode) == 0o700
     assert stat.S_IMODE(entry.stat().st_mode) == 0o600
-    assert json.loads(entry.read_text())["v"] == lint.CACHE_VERSION
+    assert json.loads(entry.read_text())["v"] == cache.CACHE_VERSION
     assert not [p for p in entry.parent.iterdir() if p.name.endswith(".tmp")]
 
 
@@ -387,7 +387,7 @@ def test_parse_ruff_keeps_fifty_with_severe_ones_first() -> None:
     items = [ruff_item("E501", row, "long line") for row in range(1, 80)]
     items.append(ruff_item("F821", 200, "Undefined name `x`"))
     kept = linters.parse_ruff(json.dumps(items).encode())
-    assert kept is not None and len(kept) == lint.MAX_KEPT
+    assert kept is not None and len(kept) == cache.MAX_KEPT
     assert kept[-1][:2] == ["F821", 200]
     assert [f[1] for f in kept] == sorted(f[1] for f in kept)
 
@@ -443,7 +443,7 @@ def test_parse_radon_json() -> None:
 def test_default_ruff_is_the_one_beside_the_interpreter() -> None:
     if not os.access(REAL_RUFF, os.X_OK):
         pytest.skip("ruff not beside python")
-    assert lint.resolve_ruff("") == REAL_RUFF
+    assert cache.resolve_ruff("") == REAL_RUFF
 
 
 @posix_only
@@ -453,9 +453,9 @@ def test_ruff_falls_back_to_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     fake = fake_tool(bindir, "ruff", "exit 0\n")
     monkeypatch.setattr(sys, "executable", str(tmp_path / "elsewhere" / "python"))
     monkeypatch.setenv("PATH", str(bindir))
-    assert lint.resolve_ruff("") == fake
+    assert cache.resolve_ruff("") == fake
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
-    assert lint.resolve_ruff("") is None
+    assert cache.resolve_ruff("") is None
 
 
 # --- the cache and its sweep ----------------------------------------------------------------
@@ -474,24 +474,24 @@ def test_ruff_falls_back_to_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 )
 def test_unusable_cache_entries_are_misses(home: Path, content: bytes) -> None:
     key = "ab" + "0" * 62
-    path = Path(lint.cache_path(str(home), key))
+    path = Path(cache.cache_path(str(home), key))
     path.parent.mkdir(parents=True)
     path.write_bytes(content)
-    assert lint.cache_read(str(home), key) is None
+    assert cache.cache_read(str(home), key) is None
 
 
 def test_cache_round_trip(home: Path) -> None:
     key = "cd" + "1" * 62
     ruff = [["F401", 1, "`os` imported but unused", True]]
     radon = [["f", "C", 1, 9, 12]]
-    lint.cache_write(str(home), key, ruff, radon)
-    lint.cache_write(str(home), key, [], [])  # written once: a second write changes nothing
-    assert lint.cache_read(str(home), key) == (ruff, radon)
+    cache.cache_write(str(home), key, ruff, radon)
+    cache.cache_write(str(home), key, [], [])  # written once: a second write changes nothing
+    assert cache.cache_read(str(home), key) == (ruff, radon)
 
 
 def test_prune_lint_cache_by_age_then_count(home: Path) -> None:
     now = START
-    root = Path(lint.lint_cache_dir(str(home)))
+    root = Path(cache.lint_cache_dir(str(home)))
 
     def entry(name: str, age_days: float, suffix: str = ".json") -> Path:
         path = root / name[:2] / f"{name}{suffix}"
@@ -505,17 +505,17 @@ def test_prune_lint_cache_by_age_then_count(home: Path) -> None:
     young = [entry(f"b{i}" + "0" * 62, 1 + i / 10) for i in range(5)]
     stale_tmp = entry("c0xx", 1, ".tmp")
     fresh_tmp = entry("c1xx", 0.001, ".tmp")
-    removed = lint.prune_lint_cache(str(home), now, max_age_days=7, max_files=3)
+    removed = cache.prune_lint_cache(str(home), now, max_age_days=7, max_files=3)
     assert removed == 3 + 2
     assert not any(p.exists() for p in old)
     assert [p.exists() for p in young] == [True, True, True, False, False]  # oldest go first
     assert not stale_tmp.exists() and fresh_tmp.exists()
     assert not (root / "a0").exists(), "an emptied shard is removed"
-    assert lint.prune_lint_cache(str(home), now) == 0
+    assert cache.prune_lint_cache(str(home), now) == 0
 
 
 def test_prune_without_a_cache(home: Path) -> None:
-    assert lint.prune_lint_cache(str(home), START) == 0
+    assert cache.prune_lint_cache(str(home), START) == 0
 
 
 def test_has_ruff_config_only_counts_real_ruff_configuration(tmp_path: Path) -> None:
