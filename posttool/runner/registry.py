@@ -20,6 +20,14 @@ if TYPE_CHECKING:
     from typing import Any
 
 FAMILY_MODULES = ("cache", "state", "quality", "tracking")
+# Each built-in hook module (posttool/hooks/<module>.py) and the family its hooks belong to.
+HOOK_MODULES = (
+    ("cache", "cache"),
+    ("state", "state"),
+    ("confidence", "state"),
+    ("quality", "quality"),
+    ("tracking", "tracking"),
+)
 
 
 class RegistrationError(Exception):
@@ -144,8 +152,10 @@ def records_from_module(module: Any, family: str) -> list[HookRecord]:
 
 def load_registry(families: Iterable[str] = FAMILY_MODULES) -> Registry:
     records: list[HookRecord] = []
-    for family in families:
-        name = f"posttool.hooks.{family}"
+    for module_name, family in HOOK_MODULES:
+        if family not in families:
+            continue
+        name = f"posttool.hooks.{module_name}"
         __import__(name)  # `importlib` would add its own imports to every call
         module = sys.modules[name]
         records.extend(records_from_module(module, family))

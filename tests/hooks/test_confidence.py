@@ -6,7 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from posttool.hooks.state import INCREASERS, REDUCERS, passing_summary
+from posttool.hooks.confidence import INCREASERS, REDUCERS
+from posttool.lib.outcomes import passing_summary
 from posttool.lib.schema import copy_json
 from posttool.runner.registry import load_registry
 from tests.conftest import Session, write_config

@@ -9,8 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from posttool.hooks.state import STATE_SECTIONS, exit_masked
+from posttool.hooks.state import STATE_SECTIONS
 from posttool.lib.commands import segments_with_separators
+from posttool.lib.outcomes import exit_masked
 from posttool.lib.schema import copy_json
 from posttool.lib.text import h
 from posttool.runner.registry import load_registry

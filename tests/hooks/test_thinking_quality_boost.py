@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from posttool.hooks.state import score_block
+from posttool.hooks.confidence import score_block
 from posttool.lib.text import h
 from tests.conftest import START, Session
 from tests.hooks.state_replay import SUB_AGENT, Replay
