@@ -26,6 +26,8 @@ HOOK_MODULES = (
     ("state", "state"),
     ("confidence", "state"),
     ("quality", "quality"),
+    ("quality_scanner", "quality"),
+    ("suggestions", "quality"),
     ("tracking", "tracking"),
 )
 

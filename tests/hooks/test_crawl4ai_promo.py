@@ -125,6 +125,6 @@ def test_info_with_configured_prefix_and_regex() -> None:
     ],
 )
 def test_host(url: str, host: str) -> None:
-    from posttool.hooks.quality import _host
+    from posttool.hooks.suggestions import _host
 
     assert _host(url) == host

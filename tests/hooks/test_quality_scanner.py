@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from posttool.api import SUCCESS_ONLY
-from posttool.hooks.quality import prepare_scan, quality_scanner
+from posttool.hooks.quality_scanner import prepare_scan, quality_scanner
 from posttool.lib import log as log_module
 from posttool.lib.config import Config
 from posttool.lib.message import Message

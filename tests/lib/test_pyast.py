@@ -224,7 +224,7 @@ def test_work_is_bounded_on_a_huge_file() -> None:
 
 def test_importing_the_hooks_loads_no_ast() -> None:
     code = (
-        "import sys; import posttool.hooks.quality; "
+        "import sys; import posttool.hooks.quality, posttool.hooks.suggestions; "
         "print(any(m in sys.modules for m in ('ast', 'posttool.lib.pyast', "
         "'posttool.lib.linechecks', 'posttool.lib.assumptions', 'posttool.lib.toolchains')))"
     )
