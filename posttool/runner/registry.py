@@ -29,6 +29,7 @@ HOOK_MODULES = (
     ("quality_scanner", "quality"),
     ("suggestions", "quality"),
     ("tracking", "tracking"),
+    ("auto_learn", "tracking"),
 )
 
 

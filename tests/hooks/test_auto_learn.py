@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from posttool.hooks.tracking import auto_learn, lesson_text
+from posttool.hooks.auto_learn import auto_learn, lesson_text
 from posttool.lib.config import Config
 from posttool.lib.schema import new_session
 from posttool.lib.state import NoStores, State

@@ -74,6 +74,7 @@ def test_read_event_imports(session: Session, tmp_path: Path) -> None:
         "posttool",
         "posttool.api",
         "posttool.hooks",
+        "posttool.hooks.auto_learn",
         "posttool.hooks.cache",
         "posttool.hooks.confidence",
         "posttool.hooks.quality",
