@@ -371,7 +371,8 @@ def state_mutation_guard(event: Event, state: State) -> Message | None:
         tree, _ = event.py_parse()
         if tree is None:
             return None
-        from posttool.lib.pyast import MAX_NODES, mutation_findings
+        from posttool.lib.pyast import MAX_NODES
+        from posttool.lib.pymutation import mutation_findings
 
         added = event.added_line_numbers()
         for f in mutation_findings(tree, added, state.cfg("max_ast_nodes", MAX_NODES)):

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from posttool.lib.pyast import Lines, enclosing_function, mutation_findings, quality_findings
+from posttool.lib.pyast import Lines, enclosing_function, quality_findings
+from posttool.lib.pymutation import mutation_findings
 
 IO = ["execute", "query", "objects.get", "fetchall"]
 HEADERS = {
