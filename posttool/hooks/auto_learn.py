@@ -9,7 +9,7 @@ import os
 from posttool.api import hook
 from posttool.lib import paths
 from posttool.lib.event import is_benign
-from posttool.lib.lazy import re
+from posttool.lib.fast.lazy import re
 from posttool.lib.message import Message, bullets
 from posttool.lib.text import age, clip, one_line
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from posttool.api import BOTH_EVENTS, hook
 from posttool.lib import confidence
 from posttool.lib.event import is_benign
-from posttool.lib.lazy import re
+from posttool.lib.fast.lazy import re
 from posttool.lib.outcomes import (
     EDIT_FAMILIES,
     JS_EXTENSIONS,

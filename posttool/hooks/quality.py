@@ -16,7 +16,7 @@ AST or edit checks:
 from __future__ import annotations
 
 from posttool.api import SUCCESS_ONLY, hook
-from posttool.lib.lazy import re
+from posttool.lib.fast.lazy import re
 from posttool.lib.message import Message, bullets
 from posttool.lib.text import join_limited, one_line
 

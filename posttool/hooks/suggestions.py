@@ -6,7 +6,7 @@ lib/toolchains, lib/outline and lib/awareness, imported only when a hook needs t
 from __future__ import annotations
 
 from posttool.api import BOTH_EVENTS, SUCCESS_ONLY, hook
-from posttool.lib.lazy import re
+from posttool.lib.fast.lazy import re
 from posttool.lib.message import Message, bullets
 from posttool.lib.text import one_line
 

@@ -3,7 +3,7 @@ non-empty result, valid input or a present environment."""
 
 from __future__ import annotations
 
-from posttool.lib.lazy import re
+from posttool.lib.fast.lazy import re
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from posttool.lib.lazy import re
+from posttool.lib.fast.lazy import re
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from posttool.lib.jsonfast import loads
+from posttool.lib.fast.jsonfast import loads
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # `typing` costs ~10 ms of imports on the hot path

@@ -140,7 +140,7 @@ class Event:
             and isinstance(content, str)
             and len(content) <= self.max_parse_bytes
         ):
-            from posttool.lib.astlite import parse
+            from posttool.lib.fast.astlite import parse
 
             try:
                 result = (parse(content), None)

@@ -8,7 +8,7 @@ Every pattern is free of nested quantifiers, and every function is linear in the
 
 from __future__ import annotations
 
-from posttool.lib.lazy import re
+from posttool.lib.fast.lazy import re
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

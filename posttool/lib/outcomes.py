@@ -3,7 +3,7 @@ failures, code and test files, and whether a test command passed (spec §4.4).""
 
 from __future__ import annotations
 
-from posttool.lib.lazy import re
+from posttool.lib.fast.lazy import re
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from posttool.lib.lazy import re
+from posttool.lib.fast.lazy import re
 
 # extension group -> patterns; each match yields (keyword, name) through named groups.
 PY = (r"^(?P<kw>async\s+def|def|class)\s+(?P<name>\w+)",)

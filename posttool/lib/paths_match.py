@@ -8,7 +8,7 @@ skipped wholesale: only the part of the path inside the project counts.
 from __future__ import annotations
 
 from posttool.lib.config import COMMON_DEFAULTS
-from posttool.lib.lazy import re
+from posttool.lib.fast.lazy import re
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

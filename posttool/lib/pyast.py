@@ -17,7 +17,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
-    from posttool.lib import astlite as ast
+    from posttool.lib.fast import astlite as ast
 
 
 MODULE_SCOPE = "<module>"
@@ -101,7 +101,7 @@ def span(node: ast.AST) -> tuple[int, int]:
 def dotted(node: ast.AST, partial: bool = False) -> str:
     """`a.b.c` for a Name/Attribute chain; with `partial`, the resolvable tail (`x().execute`
     gives `execute`); else '' when the chain does not start with a name."""
-    from posttool.lib import astlite as ast
+    from posttool.lib.fast import astlite as ast
 
     parts: list[str] = []
     while isinstance(node, ast.Attribute):
@@ -182,7 +182,7 @@ def _walk_tree(walk: _Walk, tree: ast.Module) -> None:
     """One depth-first walk. A frame is (node, (scope, in async def), enclosing loop headers,
     enclosing block headers, inside a loop body, some enclosing block header is an added line).
     A function or class starts a new scope with no enclosing blocks."""
-    from posttool.lib import astlite as ast
+    from posttool.lib.fast import astlite as ast
 
     lines = walk.lines
     budget = walk.budget
@@ -244,7 +244,7 @@ def _walk_tree(walk: _Walk, tree: ast.Module) -> None:
 
 
 def _is_elif(node: ast.If) -> bool:
-    from posttool.lib import astlite as ast
+    from posttool.lib.fast import astlite as ast
 
     orelse = node.orelse
     return (
@@ -257,7 +257,7 @@ def _is_elif(node: ast.If) -> bool:
 
 def _block_parts(node: ast.AST) -> Iterator[tuple[ast.AST | None, list[list[ast.stmt]]]]:
     """(expression evaluated at the block's own depth, statement lists one level deeper)."""
-    from posttool.lib import astlite as ast
+    from posttool.lib.fast import astlite as ast
 
     if isinstance(node, (ast.With, ast.AsyncWith)):
         for item in node.items:
@@ -284,7 +284,7 @@ def _comprehension_children(
 ) -> list[Frame]:
     """Each generator of a comprehension is one more loop; its first iterable is evaluated
     outside them, everything else inside."""
-    from posttool.lib import astlite as ast
+    from posttool.lib.fast import astlite as ast
 
     children: list[Frame] = []
     inner = loops
@@ -359,7 +359,7 @@ def _check_call(
 
 def _child_blocks(node: ast.AST) -> list[ast.AST]:
     """Child statements, `except` handlers and `case` clauses (which hold statements)."""
-    from posttool.lib import astlite as ast
+    from posttool.lib.fast import astlite as ast
 
     kinds = (ast.stmt, ast.excepthandler, ast.match_case)
     return [c for c in ast.iter_child_nodes(node) if isinstance(c, kinds)]
@@ -371,7 +371,7 @@ def _child_blocks(node: ast.AST) -> list[ast.AST]:
 def enclosing_function(tree: ast.Module, line: int) -> tuple[str, bool]:
     """(qualified name of the innermost function containing `line`, or '', and whether that
     function is an `abstractmethod`)."""
-    from posttool.lib import astlite as ast
+    from posttool.lib.fast import astlite as ast
 
     found = ("", False)
     stack: list[tuple[ast.AST, str]] = [(stmt, MODULE_SCOPE) for stmt in tree.body]

@@ -21,7 +21,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
-    from posttool.lib import astlite as ast
+    from posttool.lib.fast import astlite as ast
 
 
 MUTATING_METHODS = frozenset(
@@ -39,7 +39,7 @@ def mutation_findings(
 ) -> list[Finding]:
     """mutable_default and mutate_while_iterating findings, in line order, from the statements
     that overlap the added lines, in source order until `max_nodes` nodes were visited."""
-    from posttool.lib import astlite as ast
+    from posttool.lib.fast import astlite as ast
 
     lines = Lines(added)
     if not lines.ordered:
@@ -69,7 +69,7 @@ def mutation_findings(
 
 
 def _mutable_kind(node: ast.AST | None) -> str:
-    from posttool.lib import astlite as ast
+    from posttool.lib.fast import astlite as ast
 
     if isinstance(node, ast.List):
         return "list"
@@ -128,7 +128,7 @@ def _mutable_defaults(
 def _short_default(default: ast.expr) -> str:
     """The default as written, for the common empty forms without `ast.unparse` (which
     imports `ast`, and with it `re`, on a write that may well be silent)."""
-    from posttool.lib import astlite as ast
+    from posttool.lib.fast import astlite as ast
 
     if isinstance(default, ast.List) and not default.elts:
         return "[]"
@@ -146,7 +146,7 @@ def _short_default(default: ast.expr) -> str:
 
 def _first_mutation(body: list[ast.stmt], param: str, budget: Budget) -> int | None:
     """Line of the first in-place mutation of `param` before any rebinding of the name."""
-    from posttool.lib import astlite as ast
+    from posttool.lib.fast import astlite as ast
 
     rebound_at: int | None = None
     mutated: list[int] = []
@@ -177,7 +177,7 @@ def _first_mutation(body: list[ast.stmt], param: str, budget: Budget) -> int | N
 
 def _walk_no_defs(body: list[ast.stmt], budget: Budget) -> Iterator[ast.AST]:
     """Every node under `body`, not entering nested functions, lambdas or classes."""
-    from posttool.lib import astlite as ast
+    from posttool.lib.fast import astlite as ast
 
     stack: list[ast.AST] = list(reversed(body))
     while stack and budget.spend():
@@ -211,7 +211,7 @@ def _unsafe_mutation(
 ) -> int | None:
     """Line of a mutation of `name` in `stmts` that the loop keeps iterating after. A mutation
     followed in its block by `return`/`raise` (or `break` of the same loop) is safe."""
-    from posttool.lib import astlite as ast
+    from posttool.lib.fast import astlite as ast
 
     for index, stmt in enumerate(stmts):
         sub_lists = _sub_blocks(stmt)
@@ -232,7 +232,7 @@ def _unsafe_mutation(
 
 
 def _sub_blocks(stmt: ast.stmt) -> list[list[ast.stmt]] | None:
-    from posttool.lib import astlite as ast
+    from posttool.lib.fast import astlite as ast
 
     if isinstance(stmt, (ast.For, ast.AsyncFor, ast.While, ast.If)):
         return [stmt.body, stmt.orelse]
@@ -246,7 +246,7 @@ def _sub_blocks(stmt: ast.stmt) -> list[list[ast.stmt]] | None:
 
 
 def _mutation_in(stmt: ast.stmt, name: str, budget: Budget) -> int | None:
-    from posttool.lib import astlite as ast
+    from posttool.lib.fast import astlite as ast
 
     if isinstance(stmt, ast.Delete):
         for target in stmt.targets:

@@ -8,7 +8,7 @@ import os
 import time
 
 from posttool.lib import paths
-from posttool.lib.jsonfast import dumps, loads
+from posttool.lib.fast.jsonfast import dumps, loads
 from posttool.lib.log import log
 from posttool.lib.schema import SCHEMA_VERSION, apply_caps, coerce_session, new_session
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 
 from posttool.lib import paths
-from posttool.lib.jsonfast import loads
+from posttool.lib.fast.jsonfast import loads
 from posttool.lib.log import log
 from posttool.lib.store import FileLock, LockTimeout, dump_json, keep_aside, write_atomic
 

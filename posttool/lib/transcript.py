@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from posttool.lib.jsonfast import loads
+from posttool.lib.fast.jsonfast import loads
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

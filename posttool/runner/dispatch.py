@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 
 from posttool.api import DEFAULT_BUDGET_MS
-from posttool.lib.jsonfast import dumps, loads
+from posttool.lib.fast.jsonfast import dumps, loads
 from posttool.lib.log import log
 from posttool.lib.schema import HEALTH_RECORD, copy_json, default_of
 

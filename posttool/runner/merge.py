@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from posttool.lib.jsonfast import dumps
+from posttool.lib.fast.jsonfast import dumps
 from posttool.lib.message import SEVERITY_RANK
 from posttool.lib.text import ELLIPSIS
 

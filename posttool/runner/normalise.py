@@ -15,7 +15,7 @@ from posttool.lib.event import (
     POST_TOOL_USE_FAILURE,
     Event,
 )
-from posttool.lib.jsonfast import dumps
+from posttool.lib.fast.jsonfast import dumps
 from posttool.lib.text import cut_middle, h
 
 TYPE_CHECKING = False

@@ -12,7 +12,7 @@ import sys
 
 from posttool.api import MARK, HookSpec
 from posttool.lib.event import EVENT_NAMES
-from posttool.lib.lazy import re
+from posttool.lib.fast.lazy import re
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

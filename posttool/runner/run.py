@@ -12,7 +12,7 @@ import time
 
 from posttool.lib import log as logging_
 from posttool.lib.config import Config, ConfigError, disabled_from_env, load_config
-from posttool.lib.jsonfast import loads
+from posttool.lib.fast.jsonfast import loads
 from posttool.lib.log import log
 from posttool.lib.paths import ensure_private_dir
 from posttool.lib.state import State

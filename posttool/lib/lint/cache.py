@@ -17,7 +17,7 @@ import stat
 import sys
 import time
 
-from posttool.lib.jsonfast import dumps, loads
+from posttool.lib.fast.jsonfast import dumps, loads
 from posttool.lib.log import log
 from posttool.lib.paths import ensure_private_dir, is_within, lint_cache_dir
 from posttool.lib.text import sha256

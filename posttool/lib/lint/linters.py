@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import time
 
-from posttool.lib.jsonfast import loads
+from posttool.lib.fast.jsonfast import loads
 from posttool.lib.lint.cache import (
     DEFAULT_MIN_RANK,
     HOOK,
@@ -30,7 +30,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from posttool.lib.spawn import Child
+    from posttool.lib.fast.spawn import Child
 
     Finding = list[Any]
     Block = list[Any]
@@ -108,7 +108,7 @@ class ToolRun:
         return ruff_result, radon_result
 
     def start(self, argv: list[str], tool: str) -> Child | None:
-        from posttool.lib.spawn import start
+        from posttool.lib.fast.spawn import start
 
         try:
             return start(argv, self.cwd)
@@ -119,7 +119,7 @@ class ToolRun:
 
     def collect(self, child: Child, deadline: float, tool: str) -> bytes | None:
         """stdout of a finished run with exit code 0 or 1; None (logged) otherwise."""
-        from posttool.lib.spawn import collect
+        from posttool.lib.fast.spawn import collect
 
         result = collect(child, deadline)
         if result is None:

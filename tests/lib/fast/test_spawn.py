@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from posttool.lib.spawn import collect, start
+from posttool.lib.fast.spawn import collect, start
 
 PY = sys.executable
 

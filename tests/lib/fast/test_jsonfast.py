@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from posttool.lib.jsonfast import JSONDecodeError, dumps, loads
+from posttool.lib.fast.jsonfast import JSONDecodeError, dumps, loads
 
 documents = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
@@ -56,7 +56,7 @@ def test_non_serialisable_values_raise_type_error() -> None:
 
 
 def test_lazy_re_behaves_like_re() -> None:
-    from posttool.lib.lazy import re
+    from posttool.lib.fast.lazy import re
 
     assert re.search(r"b+", "abbc").group(0) == "bb"
     assert re.IGNORECASE

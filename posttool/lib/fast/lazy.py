@@ -1,7 +1,8 @@
 """`re`, imported on first use.
 
 `re` costs ~6 ms of imports (it pulls in `enum`, `functools`, `collections`). Modules on the
-`posttool run` path write `from posttool.lib.lazy import re` and use it exactly like the module;
+`posttool run` path write `from posttool.lib.fast.lazy import re` and use it exactly like the
+module;
 the real one is imported the first time an attribute is read, so an event whose hooks run no
 regex never pays for it.
 """
