@@ -40,3 +40,8 @@ format: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .demo-home .pytest_cache .hypothesis
+
+# --- layers: type checking ---
+.PHONY: typecheck
+typecheck: $(STAMP)
+	$(BIN)/mypy

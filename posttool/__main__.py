@@ -29,7 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     if is_fast_run(args):
         from posttool.runner.stdio import run_fast
 
-        return run_fast(parse_run_args(args[1:]) or None)
+        home = parse_run_args(args[1:])
+        return run_fast(home if isinstance(home, str) and home else None)
     from posttool.cli.cli import main as cli_main
 
     return cli_main(args)

@@ -54,6 +54,17 @@ class HookSpec:
         "writes",
     )
 
+    name: str
+    matcher: str
+    priority: int
+    events: tuple[str, ...]
+    writes: tuple[str, ...]
+    stores: tuple[str, ...]
+    may_spawn: bool
+    budget_ms: int
+    prepare: Callable[..., Any] | None
+    enabled: bool
+
     def __init__(self, **fields: Any) -> None:
         for key in self.__slots__:
             setattr(self, key, fields[key])

@@ -335,7 +335,7 @@ def run_bench(
     if runs < 1:
         raise CliError("the number of runs must be at least 1", code=2)
     bundled = event_file is None
-    events = bundled_events() if bundled else load_event_file(event_file)
+    events = bundled_events() if event_file is None else load_event_file(event_file)
     with Workspace(config_from=home) as space:
         events = space.prepare(events, bundled)
         timings = measure_in_process(events, runs, space.home, space.project, bundled)

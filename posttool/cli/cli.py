@@ -50,9 +50,9 @@ def non_negative_float(text: str) -> float:
     return value
 
 
-def home_option() -> argparse.ArgumentParser:
+def home_option() -> Parser:
     """`--home` on every subcommand; SUPPRESS keeps a top-level `--home` from being reset."""
-    parent = argparse.ArgumentParser(add_help=False)
+    parent = Parser(add_help=False)
     parent.add_argument(
         "--home",
         metavar="DIR",
@@ -144,7 +144,7 @@ def add_install_commands(sub: Callable[..., Parser]) -> None:
 def add_state_commands(
     sub: Callable[..., Parser],
     commands: argparse._SubParsersAction[Parser],
-    home: argparse.ArgumentParser,
+    home: Parser,
 ) -> None:
     state = commands.add_parser(
         "state",
@@ -196,7 +196,7 @@ def add_state_commands(
 def add_cache_commands(
     sub: Callable[..., Parser],
     commands: argparse._SubParsersAction[Parser],
-    home: argparse.ArgumentParser,
+    home: Parser,
 ) -> None:
     cache = commands.add_parser(
         "cache",

@@ -47,7 +47,7 @@ def scope_paths(cwd: str | None = None) -> list[tuple[str, str]]:
     """(scope, path) for the three scopes, each file once: run from the home folder, the
     project's `.claude/settings.json` is the user's."""
     seen: set[str] = set()
-    found = []
+    found: list[tuple[str, str]] = []
     for scope in SCOPES:
         path = settings_path(scope, cwd)
         real = os.path.realpath(path)
@@ -78,7 +78,9 @@ def parse(text: str | None, path: str) -> dict[str, Any]:
     try:
         value = json.loads(text)
     except ValueError as exc:
-        where = f"line {exc.lineno} column {exc.colno}" if hasattr(exc, "lineno") else ""
+        where = (
+            f"line {exc.lineno} column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
+        )
         reason = getattr(exc, "msg", str(exc))
         raise SettingsError(
             f"{path} is not valid JSON ({reason} at {where}); fix it and retry, nothing was changed"
@@ -128,7 +130,7 @@ def _event_groups(settings: dict[str, Any], event: str, path: str) -> list[Any] 
 
 def find(settings: dict[str, Any], path: str = "settings") -> list[tuple[str, dict[str, Any]]]:
     """(event, entry) for every posttool entry, in file order."""
-    found = []
+    found: list[tuple[str, dict[str, Any]]] = []
     for event in EVENTS:
         for group in _event_groups(settings, event, path) or []:
             if isinstance(group, dict) and isinstance(group.get("hooks"), list):

@@ -86,7 +86,8 @@ def _duplicate_notice(event: Event, state: State, agent_type: str, previous: dic
     stored_at = previous.get("stored_at")
     elapsed = state.now - stored_at if isinstance(stored_at, (int, float)) else 0.0
     where = " in an earlier session" if previous.get("session") != event.session_key else ""
-    answer = previous.get("result") if isinstance(previous.get("result"), str) else ""
+    result = previous.get("result")
+    answer = result if isinstance(result, str) else ""
     quote = one_line(answer, EXPLORATION_QUOTE_CHARS)
     return Message(
         f"Same {agent_type} request ran {age(elapsed)} ago{where}; its answer began: "

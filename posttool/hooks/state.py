@@ -350,7 +350,7 @@ def _update_ui(event: Event, state: State) -> None:
     if event.family == "mcp":
         shot = re.fullmatch(SCREENSHOT_TOOL, event.tool_name, re.IGNORECASE) is not None
     elif event.family == "bash":  # the substring test spares most commands the regex engine
-        shot = "screenshot" in event.command and re.search(SCREENSHOT_COMMAND, event.command)
+        shot = "screenshot" in event.command and bool(re.search(SCREENSHOT_COMMAND, event.command))
     else:
         return
     if shot:

@@ -142,7 +142,7 @@ def apply(event: Event, state: State, name: str, delta: int) -> int:
 def streak_multiplier(state: State, streak: int) -> float:
     """×1.25 at a streak of 3 or more, ×1.5 at 5 or more (`confidence.streak_multipliers`)."""
     best = 1.0
-    reached = -1
+    reached: float = -1
     for pair in setting(state, "confidence.streak_multipliers"):
         if not isinstance(pair, (list, tuple)) or len(pair) != 2:
             continue

@@ -10,6 +10,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # `typing` costs ~10 ms of imports on the hot path
     from typing import Any
 
+    from posttool.lib.commands import CommandFacts
+
 
 POST_TOOL_USE = "PostToolUse"
 POST_TOOL_USE_FAILURE = "PostToolUseFailure"
@@ -100,6 +102,91 @@ class Event:
         "url",
         "write_kind",
     )
+
+    # The fields, all set by `posttool.runner.normalise.build_event` (runner facts after it).
+    _frozen: bool
+    _py_parse: tuple[Any, tuple[int, str] | None] | None
+    event_name: str
+    tool_name: str
+    family: str
+    ok: bool
+    now: float
+    session_id: str
+    session_key: str
+    tool_use_id: str | None
+    transcript_path: str | None
+    prompt_id: str | None
+    permission_mode: str | None
+    effort_level: str | None
+    subagent_id: str | None
+    subagent_type: str | None
+    duration_ms: int | None
+    is_interrupt: bool
+    cwd: str
+    project_root: str
+    project_key: str
+    tool_input: dict[str, Any]
+    tool_response: Any
+    max_parse_bytes: int
+    # files (Read, Write, Edit)
+    file_path: str | None
+    path_key: str | None
+    display_path: str | None
+    ext: str
+    write_kind: str | None
+    content_after: str | None
+    content_before: str | None
+    old_text: str
+    new_text: str
+    added_lines: list[tuple[int | None, str]]
+    lines_added: int
+    lines_removed: int
+    read_kind: str | None
+    read_content: str
+    read_hash: str | None
+    read_num_lines: int | None
+    read_start_line: int | None
+    read_total_lines: int | None
+    read_is_range: bool
+    read_is_complete: bool
+    read_truncated: bool
+    # Bash
+    command: str
+    command_facts: CommandFacts | None
+    command_kinds: frozenset[str]
+    cmd_norm: str
+    cmd_shape: str
+    stdout: str
+    stderr: str
+    background: bool
+    interrupted: bool
+    git_commit: dict[str, Any] | None
+    # failures
+    error: str | None
+    error_text: str
+    error_body: str
+    error_sig: str
+    exit_code: int | None
+    # agents, web, search, MCP
+    agent_type: str | None
+    agent_prompt: str | None
+    agent_status: str | None
+    agent_result_text: str
+    agent_tool_uses: int | None
+    url: str | None
+    http_code: int | None
+    query: str | None
+    search_pattern: str | None
+    search_num_files: int | None
+    mcp_server: str | None
+    mcp_tool: str | None
+    output_text: str
+    # set by the runner after building
+    call_index: int
+    turn_index: int
+    turn_key: str
+    new_turn: bool
+    prepared: Any
 
     def __setattr__(self, name: str, value: Any) -> None:
         if getattr(self, "_frozen", False):

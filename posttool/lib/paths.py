@@ -13,7 +13,9 @@ _SESSION_ID_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvw
 ANONYMOUS_SESSION = "_anonymous"
 
 
-def resolve_home(explicit: str | None = None, environ: dict[str, str] | None = None) -> str:
+def resolve_home(
+    explicit: str | None = None, environ: dict[str, str] | os._Environ[str] | None = None
+) -> str:
     """`--home`, else `$POSTTOOL_HOME`, else the platform's user data directory.
 
     platformdirs costs ~55 module imports, so it is loaded only when no home was given;
@@ -72,7 +74,7 @@ def session_key(session_id: str) -> str:
     return sha256_hex(session_id.encode("utf-8", "surrogatepass"))[:32]
 
 
-def project_root(cwd: str, environ: dict[str, str] | None = None) -> str:
+def project_root(cwd: str, environ: dict[str, str] | os._Environ[str] | None = None) -> str:
     """`$CLAUDE_PROJECT_DIR` when it contains cwd, else the nearest ancestor holding `.git`,
     else cwd."""
     environ = os.environ if environ is None else environ

@@ -88,6 +88,20 @@ class HookRecord:
         "writes",
     )
 
+    name: str
+    family: str
+    fn: Callable[..., Any]
+    pattern: str
+    matcher: Any
+    events: frozenset[str]
+    priority: int
+    writes: tuple[str, ...]
+    stores: tuple[str, ...]
+    may_spawn: bool
+    budget_ms: int
+    prepare: Callable[..., Any] | None
+    enabled: bool
+
     def __init__(self, spec: HookSpec, family: str, fn: Callable[..., Any]) -> None:
         try:
             compiled = compile_matcher(spec.matcher)

@@ -56,7 +56,7 @@ def loads(data: str | bytes) -> Any:
             raise JSONDecodeError(str(exc)) from None
     text = data.decode("utf-8") if isinstance(data, (bytes, bytearray)) else data
     if _scanner is None:
-        _scanner = _json.make_scanner(_ScannerContext)
+        _scanner = _json.make_scanner(_ScannerContext)  # type: ignore[arg-type]  # duck-typed
     start = _skip_whitespace(text, 0)
     try:
         value, end = _scanner(text, start)

@@ -144,7 +144,7 @@ def report(event: Event, state: State) -> Message | None:
     codes = [f[0] for f in new_findings if f[0] != SYNTAX]
     state.call["scan_new_codes"] = list(dict.fromkeys(codes))
     message = build_message(
-        event.display_path or event.file_path or key,
+        event.display_path or event.file_path or key or "",
         new_findings,
         new_blocks,
         len(found) + len(radon or []),

@@ -1,0 +1,18 @@
+"""The Event's fields are declared with annotations, one for each slot (mypy reads them)."""
+
+from __future__ import annotations
+
+from posttool.lib.event import Event
+from posttool.runner.normalise import build_event
+from tests.conftest import fixture_names, load_fixture
+
+
+def test_every_slot_is_annotated() -> None:
+    assert set(Event.__annotations__) == set(Event.__slots__)
+
+
+def test_a_built_event_sets_every_declared_field() -> None:
+    for name in fixture_names():
+        event = build_event(load_fixture(name), now=1_800_000_000.0)
+        unset = [f for f in Event.__annotations__ if f != "_frozen" and not hasattr(event, f)]
+        assert not unset, (name, unset)
