@@ -427,7 +427,7 @@ def _safe(name: str) -> str:
 
 
 def read_log(home: str, root: str) -> dict[str, Any]:
-    """Errors posttool logged during the replay: counted by kind, with the distinct messages."""
+    """What posttool logged during the replay: counted by kind, with the distinct messages."""
     kinds: Counter[str] = Counter()
     distinct: Counter[str] = Counter()
     for path in (os.path.join(home, "posttool.log.1"), os.path.join(home, "posttool.log")):
@@ -440,8 +440,7 @@ def read_log(home: str, root: str) -> dict[str, Any]:
             message = line.split(" ", 2)[2] if line.count(" ") >= 2 else line
             kind = log_kind(message)
             kinds[kind] += 1
-            if kind != "other":
-                distinct[f"{kind}: {normalise_log(message, root)}"] += 1
+            distinct[f"{kind}: {normalise_log(message, root)}"] += 1
     return {
         "internal_errors": kinds["internal error"],
         "hook_errors": kinds["hook error"],

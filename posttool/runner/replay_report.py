@@ -131,7 +131,8 @@ def write_summary(result: ReplayResult, out: TextIO, style: Style) -> None:
 def write_log(log: dict[str, Any], out: TextIO, style: Style) -> None:
     out.write(
         f"posttool.log: {log['internal_errors']} internal error(s), {log['hook_errors']} hook "
-        f"error(s), {log['overruns']} budget overrun(s), {log['suspensions']} suspension(s).\n"
+        f"error(s), {log['overruns']} budget overrun(s), {log['suspensions']} suspension(s), "
+        f"{log['other_lines']} other line(s).\n"
     )
     for text, count in log["distinct"]:
         out.write(f"  {count:>4} × {style.warn(text)}\n")

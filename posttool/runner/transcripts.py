@@ -53,6 +53,7 @@ NEVER_RAN_MARKERS = (
     "InputValidationError",
     "No changes to make: old_string and new_string are exactly the same",
 )
+GENERAL_PURPOSE = "general-purpose"
 INTERRUPT_MARKER = "[Request interrupted by user"
 TOOL_USE_ERROR_TAGS = ("<tool_use_error>", "</tool_use_error>")
 
@@ -309,7 +310,8 @@ def _remember_use(
     effort = entry.get("effort") if isinstance(entry.get("effort"), dict) else None
     context.pending[use_id] = _Pending(name, tool_input, at, effort)
     if name in ("Task", "Agent"):
-        subagent_type = _str(tool_input.get("subagent_type"))
+        # builds before sub-agent types ran every Task as the general-purpose agent
+        subagent_type = _str(tool_input.get("subagent_type")) or GENERAL_PURPOSE
         context.task_types[use_id] = subagent_type
         prompt = _str(tool_input.get("prompt"))
         if prompt:

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from posttool.lib.transcript import parse_timestamp
 from posttool.runner.merge import utf16_len
-from posttool.runner.replay import attribute, replay
+from posttool.runner.replay import attribute, read_log, replay
 from posttool.runner.replay_report import to_json
 from posttool.runner.transcripts import transcript_files
 from tests.conftest import run_cli
@@ -344,3 +344,22 @@ def test_folder_files_are_replayed_in_name_order(tmp_path: Path) -> None:
     result = replay(transcript_files(str(folder)), keep_all=True, keep_home=False)
     assert [answer.file for answer in result.answers] == ["a.jsonl.xz", "b.jsonl"]
     assert result.sessions == {"s-a", "s-b"}
+
+
+def test_the_log_is_summarised_by_kind(tmp_path: Path) -> None:
+    home = tmp_path / "h"
+    home.mkdir()
+    (home / "posttool.log").write_text(
+        "2026-01-01T00:00:00 pid=12 run: internal error KeyError: 'x' at /a/b.py:10\n"
+        "2026-01-01T00:00:01 pid=13 run: internal error KeyError: 'x' at /a/b.py:10\n"
+        "2026-01-01T00:00:02 pid=13 hook velocity_tracker: ValueError: bad\n"
+        "2026-01-01T00:00:03 pid=13 hook quality_scanner: overran its budget: 30.1 ms > 20 ms\n"
+        "2026-01-01T00:00:04 pid=13 run: duplicate tool_use_id t1; no hook ran\n"
+    )
+    log = read_log(str(home), str(tmp_path))
+    assert (log["internal_errors"], log["hook_errors"], log["overruns"]) == (2, 1, 1)
+    assert log["other_lines"] == 1
+    assert log["distinct"][0] == (
+        "internal error: run: internal error KeyError: 'x' at /a/b.py:N",
+        2,
+    )
