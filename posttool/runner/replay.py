@@ -80,6 +80,11 @@ class ReplayResult:
     def characters(self) -> int:
         return sum(tally.characters for tally in self.hooks.values())
 
+    def subagent_share(self) -> tuple[int, int]:
+        """(answers with context, characters) that went to sub-agents, not the main model."""
+        spoken = [answer for answer in self.answers if answer.subagent and answer.context]
+        return len(spoken), sum(chars for answer in spoken for _, chars in answer.parts)
+
 
 class Sandbox:
     """The temporary home, the mirrored file tree and the replayed transcripts."""

@@ -46,6 +46,8 @@ def to_json(result: ReplayResult) -> dict[str, Any]:
         },
         "problems": dict(sorted(result.problems.counts.items())),
         "notes": dict(sorted(result.problems.notes.items())),
+        "subagent_answers": result.subagent_share()[0],
+        "subagent_characters": result.subagent_share()[1],
         "rebuilt_responses": result.rebuilt_responses,
         "files_materialised": result.files_materialised,
         "log": {**result.log, "distinct": [[n, text] for text, n in result.log["distinct"]]},
@@ -116,6 +118,8 @@ def write_summary(result: ReplayResult, out: TextIO, style: Style) -> None:
         f"Per 100 calls: {per_100(result.answers_with_context, calls)} answers with context, "
         f"{per_100(result.characters, calls)} characters.\n"
     )
+    sub_answers, sub_chars = result.subagent_share()
+    out.write(f"Of these, to sub-agents: {sub_answers} answers, {sub_chars} characters.\n")
     problems = result.problems.counts
     if problems:
         out.write("Problems: " + "; ".join(f"{k} ×{n}" for k, n in sorted(problems.items())))

@@ -273,6 +273,7 @@ def test_json_figures_add_up(tmp_path: Path, real_project: Path) -> None:
     assert data["per_100_calls"]["characters"] == round(data["characters"] * 100 / 6, 1)
     assert "quality_scanner" in data["hooks"]
     assert data["problems"] == {}
+    assert (data["subagent_answers"], data["subagent_characters"]) == (0, 0)
 
 
 @given(
