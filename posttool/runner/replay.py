@@ -364,9 +364,10 @@ def content_after(
     if call.tool_name == "MultiEdit":
         base = response.get("originalFileContents", response.get("originalFile"))
         base = base if isinstance(base, str) else current()
+        listed = tool_input.get("edits")
         edits = [
             (_text(e.get("old_string")), _text(e.get("new_string")), e.get("replace_all") is True)
-            for e in tool_input.get("edits") or []
+            for e in (listed if isinstance(listed, list) else [])
             if isinstance(e, dict)
         ]
         return apply_edits(base, edits)

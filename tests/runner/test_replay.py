@@ -4,6 +4,7 @@ files materialised in a temporary mirror, and the figures of what the model woul
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from pathlib import Path
 
@@ -11,11 +12,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from posttool.lib.paths import is_within
 from posttool.lib.transcript import parse_timestamp
 from posttool.runner.merge import utf16_len
-from posttool.runner.replay import attribute, read_log, replay
+from posttool.runner.replay import (
+    Sandbox,
+    attribute,
+    build_payload,
+    materialise,
+    read_log,
+    replay,
+)
 from posttool.runner.replay_report import to_json
-from posttool.runner.transcripts import transcript_files
+from posttool.runner.transcripts import Call, Problems, read_transcript, transcript_files
 from tests.conftest import run_cli
 from tests.runner.transcript_builder import Transcript, stamp
 
@@ -364,3 +373,83 @@ def test_the_log_is_summarised_by_kind(tmp_path: Path) -> None:
         "internal error: run: internal error KeyError: 'x' at /a/b.py:N",
         2,
     )
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=12), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+PATHISH = st.sampled_from(["/home/dev/proj/a.py", "rel/b.py", "", "/", "\x00", "../../etc/x"])
+
+
+@given(
+    tool=st.sampled_from(["Write", "Edit", "MultiEdit", "Read", "Bash", "Glob", "mcp__x__y"]),
+    tool_input=st.fixed_dictionaries(
+        {"file_path": PATHISH | JSON},
+        optional={
+            "edits": JSON,
+            "content": JSON,
+            "old_string": JSON,
+            "new_string": JSON,
+            "path": JSON,
+        },
+    ),
+    response=JSON
+    | st.fixed_dictionaries(
+        {
+            "filePath": PATHISH | JSON,
+            "file": JSON,
+            "originalFile": JSON,
+            "filenames": JSON,
+            "type": st.just("text"),
+        }
+    ),
+    ok=st.booleans(),
+)
+def test_any_recorded_call_maps_and_materialises_without_raising(
+    tool: str, tool_input: dict, response: object, ok: bool
+) -> None:
+    sandbox = Sandbox()
+    try:
+        call = Call(
+            session_id="s",
+            tool_use_id="t",
+            tool_name=tool,
+            tool_input=tool_input,
+            ok=ok,
+            response=response,
+            error="" if ok else "boom",
+            interrupted=False,
+            at=1.0,
+            duration_ms=None,
+            cwd="/home/dev/proj",
+            prompt_id=None,
+            permission_mode=None,
+            effort=None,
+            agent_id=None,
+            agent_type=None,
+            rebuilt=False,
+        )
+        materialise(call, sandbox)
+        payload = build_payload(call, sandbox, "/nowhere.jsonl")
+        json.dumps(payload)
+        for root, _dirs, files in os.walk(sandbox.root):
+            for name in files:
+                assert is_within(os.path.join(root, name), sandbox.root)
+    finally:
+        sandbox.remove()
+
+
+@given(st.lists(JSON | st.text(max_size=30), max_size=8))
+def test_any_lines_read_without_raising(
+    tmp_path_factory: pytest.TempPathFactory, values: list
+) -> None:
+    folder = tmp_path_factory.mktemp("fuzz")
+    path = folder / "f.jsonl"
+    path.write_text("".join((v if isinstance(v, str) else json.dumps(v)) + "\n" for v in values))
+    problems = Problems()
+    for line in read_transcript(str(path), problems):
+        assert isinstance(line.calls, list)
