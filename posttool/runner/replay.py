@@ -25,7 +25,7 @@ from posttool.lib.message import Message
 from posttool.lib.paths import is_within
 from posttool.runner.merge import utf16_len
 from posttool.runner.run import handle
-from posttool.runner.transcripts import Call, Problems, read_transcript
+from posttool.runner.transcripts import Call, Problems, read_session, subagent_files
 
 FOOTER_LABEL = "posttool"
 # Hooks that would start programs: never in a replay (`bd sync` may commit and push).
@@ -150,7 +150,7 @@ class Replayer:
         self.total_files = len(files)
         for index, path in enumerate(files, 1):
             self.file_index = index
-            self.replay_file(path)
+            self.replay_session([path, *subagent_files(path)])
         result = self.result.result
         result.files = len(files)
         result.home = self.sandbox.home
@@ -159,12 +159,13 @@ class Replayer:
             self.progress.write(f"replay: {result.calls} calls, {len(files)} files, done\n")
         return result
 
-    def replay_file(self, path: str) -> None:
-        name = os.path.basename(path)
+    def replay_session(self, paths: list[str]) -> None:
+        """One session file (and its sub-agents' files), its lines in order of time."""
+        name = os.path.basename(paths[0])
         copy = os.path.join(self.sandbox.transcripts, f"{self.file_index:04d}-{_safe(name)}")
         problems = self.result.result.problems
         with open(copy, "w", encoding="utf-8", errors="surrogateescape") as transcript:
-            for line in read_transcript(path, problems):
+            for line in read_session(paths, problems):
                 for call in line.calls:
                     transcript.flush()
                     self.replay_call(call, name, copy)

@@ -15,6 +15,7 @@ else: the bounded tail read of the run path.)
 from __future__ import annotations
 
 import gzip
+import heapq
 import json
 import lzma
 import os
@@ -102,6 +103,7 @@ class Line:
     text: str
     session_id: str
     calls: list[Call]
+    at: float  # its timestamp, else the last one before it in its file (for merging files)
 
 
 @dataclass
@@ -122,15 +124,26 @@ class _Context:
     agent_types: dict[str, str | None] = field(default_factory=dict)  # agent id -> type
     task_types: dict[str, str | None] = field(default_factory=dict)  # tool_use id -> type
     prompt_types: dict[str, str | None] = field(default_factory=dict)  # Task prompt -> type
+    agent_prompts: dict[str, str] = field(default_factory=dict)  # agent id -> its first prompt
     prompt_id: str | None = None
     permission_mode: str | None = None
     last_at: float | None = None
+    line_at: float = 0.0
     cwd: str = ""
     entries: int = 0
 
 
 def is_transcript_name(name: str) -> bool:
     return name.endswith(TRANSCRIPT_SUFFIXES)
+
+
+def subagent_files(path: str) -> list[str]:
+    """Newer builds keep each sub-agent's lines in `<session>/subagents/agent-<id>.jsonl` next
+    to the session's own file."""
+    folder = os.path.join(os.path.dirname(path), session_name(path), "subagents")
+    if not os.path.isdir(folder):
+        return []
+    return transcript_files(folder)
 
 
 def transcript_files(path: str) -> list[str]:
@@ -159,9 +172,35 @@ def session_name(path: str) -> str:
     return name
 
 
-def read_transcript(path: str, problems: Problems) -> Iterator[Line]:
+def read_session(paths: list[str], problems: Problems) -> Iterator[Line]:
+    """The lines of a session's file and of its sub-agents' files, merged by time. Sub-agent
+    files learn their agent's type from the session's Task calls; their lines are not part of
+    the session's own transcript (`text` is empty)."""
+    if len(paths) == 1:
+        yield from read_transcript(paths[0], problems)
+        return
+    shared = _Context(fallback_session=session_name(paths[0]))
+    streams = [read_transcript(paths[0], problems, shared)]
+    streams += [_without_text(read_transcript(p, problems, shared)) for p in paths[1:]]
+    yield from heapq.merge(*streams, key=lambda line: line.at)
+
+
+def _without_text(lines: Iterator[Line]) -> Iterator[Line]:
+    for line in lines:
+        line.text = ""
+        yield line
+
+
+def read_transcript(
+    path: str, problems: Problems, shared: _Context | None = None
+) -> Iterator[Line]:
     """Every line of one transcript file, with the calls each completed, in order."""
     context = _Context(fallback_session=session_name(path))
+    if shared is not None:  # what one file's Task calls tell another about its sub-agents
+        context.agent_types = shared.agent_types
+        context.task_types = shared.task_types
+        context.prompt_types = shared.prompt_types
+        context.agent_prompts = shared.agent_prompts
     raw_lines = _raw_lines(path, problems)
     previous: str | None = None
     for text in raw_lines:
@@ -205,10 +244,13 @@ def _parse_line(text: str, context: _Context, problems: Problems, last: bool) ->
         return None
     context.entries += 1
     session = _str(entry.get("sessionId")) or context.fallback_session
-    if entry["type"] not in CALL_TYPES:
-        return Line(text=stripped + "\n", session_id=session, calls=[])
-    calls = list(_calls_of(entry, context, problems, session))
-    return Line(text=stripped + "\n", session_id=session, calls=calls)
+    calls = (
+        list(_calls_of(entry, context, problems, session)) if entry["type"] in CALL_TYPES else []
+    )
+    at = parse_timestamp(entry.get("timestamp"))
+    if at is not None:
+        context.line_at = at
+    return Line(text=stripped + "\n", session_id=session, calls=calls, at=context.line_at)
 
 
 def _calls_of(
@@ -262,8 +304,13 @@ def _agent_of(entry: dict[str, Any], context: _Context) -> tuple[str | None, str
         agent_id = context.sidechain_agent.get(parent) or f"sidechain-{uuid[:8] or 'root'}"
     if uuid:
         context.sidechain_agent[uuid] = agent_id
-    if agent_id not in context.agent_types:
-        context.agent_types[agent_id] = context.prompt_types.get(_prompt_text(entry) or "")
+    if agent_id not in context.agent_prompts:
+        context.agent_prompts[agent_id] = _prompt_text(entry) or ""
+    if context.agent_types.get(agent_id) is None:
+        # looked up on every line: a sub-agent file's first line may be read (by the merge of
+        # files) before the session's line with the Task that started it
+        prompt = context.agent_prompts[agent_id]
+        context.agent_types[agent_id] = context.prompt_types.get(prompt) if prompt else None
     return agent_id, context.agent_types[agent_id]
 
 

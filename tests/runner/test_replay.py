@@ -453,3 +453,28 @@ def test_any_lines_read_without_raising(
     problems = Problems()
     for line in read_transcript(str(path), problems):
         assert isinstance(line.calls, list)
+
+
+def test_sub_agent_files_next_to_the_session_are_merged_in_time(tmp_path: Path) -> None:
+    main = Transcript("/home/dev/proj", session_id="sess-main").prompt("explore")
+    main.second = 10
+    prompt = "Find the config loader"
+    agent_input = {"subagent_type": "Explore", "prompt": prompt, "description": "find"}
+    main.call("Agent", agent_input, "It is in config.py", {"status": "completed"})
+    sub = Transcript("/home/dev/proj", session_id="sess-main")
+    sub.second = 12  # after the Agent's tool_use (t=14 is its result)
+    sub.lines.append(sub._base("user", message={"role": "user", "content": prompt}))
+    sub.bash("grep -rn config .", "config.py:1:x\n")
+    for line in sub.lines:
+        line.update(isSidechain=True, agentId="a1")
+    main.lines[-1]["timestamp"] = stamp(40)  # the Agent returns after its sub-agent's calls
+    folder = tmp_path / "project"
+    (folder / "sess-main" / "subagents").mkdir(parents=True)
+    save(main, folder, "sess-main.jsonl")
+    save(sub, folder / "sess-main" / "subagents", "agent-a1.jsonl")
+
+    result = replay(transcript_files(str(folder)), keep_all=True, keep_home=False)
+    assert [(a.tool_name, a.subagent, a.agent_type) for a in result.answers] == [
+        ("Bash", True, "Explore"),
+        ("Agent", False, None),
+    ]
