@@ -478,3 +478,18 @@ def test_sub_agent_files_next_to_the_session_are_merged_in_time(tmp_path: Path) 
         ("Bash", True, "Explore"),
         ("Agent", False, None),
     ]
+
+
+def test_cli_help_and_bad_arguments() -> None:
+    helped = run_cli("replay", "--help")
+    assert helped.returncode == 0 and b"--show" in helped.stdout and b"--keep-home" in helped.stdout
+    for args in (("replay",), ("replay", "x.jsonl", "--show", "some")):
+        done = run_cli(*args)
+        err = done.stderr.decode()
+        assert done.returncode == 2 and err.count("\n") == 1 and err.startswith("posttool: error:")
+
+
+def test_cli_folder_without_transcripts_is_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("hello\n")
+    done = run_cli("replay", str(tmp_path))
+    assert done.returncode == 2 and done.stderr.decode().count("\n") == 1
