@@ -184,7 +184,10 @@ class Replayer:
         project_dir = self.project_dirs.setdefault(
             call.session_id, sandbox.mapped(call.cwd or "/", "/")
         )
-        os.makedirs(project_dir, mode=0o700, exist_ok=True)
+        try:
+            os.makedirs(project_dir, mode=0o700, exist_ok=True)
+        except (OSError, ValueError):  # a recorded file stands where the folder would be
+            pass
         payload = build_payload(call, sandbox, transcript_path)
         environ = {"CLAUDE_PROJECT_DIR": project_dir, "POSTTOOL_DISABLE": ",".join(NEVER_IN_REPLAY)}
         messages: list[Message] = []

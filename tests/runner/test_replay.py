@@ -493,3 +493,13 @@ def test_cli_folder_without_transcripts_is_exit_2(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("hello\n")
     done = run_cli("replay", str(tmp_path))
     assert done.returncode == 2 and done.stderr.decode().count("\n") == 1
+
+
+def test_a_session_whose_folder_was_written_as_a_file_still_replays(tmp_path: Path) -> None:
+    first = Transcript("/home/dev/proj", session_id="s-1").prompt("go")
+    first.write("/home/dev/other", "not a folder\n")
+    second = Transcript("/home/dev/other", session_id="s-2").prompt("go")
+    second.bash("ls", "a\n")
+    files = [str(save(first, tmp_path, "a.jsonl")), str(save(second, tmp_path, "b.jsonl"))]
+    result = replay(files, keep_all=True, keep_home=False)
+    assert result.calls == 2 and result.log["internal_errors"] == 0
