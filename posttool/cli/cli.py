@@ -106,6 +106,7 @@ def build_parser() -> Parser:
         )
     )
     add_bench_commands(sub)
+    add_replay_command(commands)
     json_option(
         sub(
             "doctor",
@@ -260,6 +261,26 @@ def add_bench_commands(sub: Callable[..., Parser]) -> None:
     json_option(run, "with --bench: print JSON for machines")
 
 
+def add_replay_command(commands: argparse._SubParsersAction[Parser]) -> None:
+    text = (
+        "replay Claude Code session transcripts (.jsonl, .jsonl.xz, .jsonl.gz, or folders of "
+        "them) through the hooks in a temporary home, and print what the model would have read"
+    )
+    replay = commands.add_parser("replay", help=text, description=text)
+    replay.set_defaults(handler=do_replay)
+    replay.add_argument("paths", nargs="+", metavar="PATH", help="a transcript or a folder")
+    json_option(replay)
+    replay.add_argument(
+        "--show",
+        choices=("all", "spoken"),
+        default="spoken",
+        help="every call, or only those where posttool spoke (default)",
+    )
+    replay.add_argument(
+        "--keep-home", action="store_true", help="keep the temporary home and file tree"
+    )
+
+
 # --- handlers: thin, each imports only its own module ----------------------------------------
 
 
@@ -368,6 +389,12 @@ def do_run(args: argparse.Namespace) -> int:
     from posttool.cli.bench import run_bench
 
     return run_bench(args.bench, args.event, args.json, home=resolved_home(args))
+
+
+def do_replay(args: argparse.Namespace) -> int:
+    from posttool.cli.replay import run_replay
+
+    return run_replay(args.paths, args.json, args.show, args.keep_home)
 
 
 def do_doctor(args: argparse.Namespace) -> int:

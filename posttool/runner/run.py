@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from posttool.lib.event import Event
+    from posttool.lib.message import Message
     from posttool.runner.registry import HookRecord
 
 EMPTY = "{}"
@@ -42,12 +43,17 @@ def handle(
     now: float | None = None,
     on_timing: Callable[[str, float], None] | None = None,
     environ: dict[str, str] | None = None,
+    on_messages: Callable[[list[Message]], None] | None = None,
 ) -> str:
-    """Process one raw event and return the text to print. Never raises."""
+    """Process one raw event and return the text to print. Never raises.
+
+    `on_messages` (for `posttool replay`) receives the hooks' messages once merged, so each
+    `[label]` of the answer can be traced to the hook that wrote it."""
     try:
         ensure_private_dir(home)
         logging_.configure(home)
-        return _handle(data, home, time.time() if now is None else now, on_timing, environ)
+        clock = time.time() if now is None else now
+        return _handle(data, home, clock, on_timing, environ, on_messages)
     except Exception as exc:
         log(f"run: internal error {type(exc).__name__}: {exc}{_where(exc)}")
         return EMPTY
@@ -97,6 +103,7 @@ def _handle(
     now: float,
     on_timing: Callable[[str, float], None] | None,
     environ: dict[str, str] | None,
+    on_messages: Callable[[list[Message]], None] | None = None,
 ) -> str:
     raw = parse(data)
     if raw is None:
@@ -143,7 +150,10 @@ def _handle(
         stores.close()
         store.close()
     sweep_if_due(home, time.time(), config)  # file mtimes are wall-clock, never injected
-    return render_answer(event.event_name, merge(messages, config))
+    text = merge(messages, config)
+    if on_messages is not None:
+        on_messages(messages)
+    return render_answer(event.event_name, text)
 
 
 def prepare_event(event: Event, hooks: list[HookRecord], config: Config, home: str) -> None:
