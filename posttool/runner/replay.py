@@ -340,7 +340,8 @@ def materialise(call: Call, sandbox: Sandbox) -> bool:
     response = call.response if isinstance(call.response, dict) else {}
     path = _text(call.tool_input.get("file_path")) or _text(response.get("filePath"))
     if call.tool_name == "Read":
-        file_info = response.get("file") if isinstance(response.get("file"), dict) else {}
+        raw_file = response.get("file")
+        file_info: dict[str, Any] = raw_file if isinstance(raw_file, dict) else {}
         path = path or _text(file_info.get("filePath"))
     if not path:
         return False

@@ -353,7 +353,8 @@ def _remember_use(
     if not use_id:
         return
     name = _str(block.get("name")) or ""
-    tool_input = block.get("input") if isinstance(block.get("input"), dict) else {}
+    raw_input = block.get("input")
+    tool_input: dict[str, Any] = raw_input if isinstance(raw_input, dict) else {}
     effort = entry.get("effort") if isinstance(entry.get("effort"), dict) else None
     context.pending[use_id] = _Pending(name, tool_input, at, effort)
     if name in ("Task", "Agent"):
