@@ -15,6 +15,7 @@ import pytest
 from posttool.runner import settings as claude_settings
 from posttool.runner.launcher import home_of, launcher_of
 from tests.conftest import run_cli
+from tests.runner.claude_fake import NEW, put_claude_on_path
 
 ROOT = Path(__file__).resolve().parents[2]
 CLAUDE_STYLE = {  # as Claude Code writes it: JSON.stringify(value, null, 2)
@@ -29,6 +30,12 @@ CLAUDE_STYLE = {  # as Claude Code writes it: JSON.stringify(value, null, 2)
     },
     "statusLine": {"type": "command", "command": "echo ☃"},
 }
+
+
+@pytest.fixture(autouse=True)
+def new_claude(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Claude Code that understands PostToolUseFailure, unless a test says otherwise."""
+    put_claude_on_path(tmp_path / "claude-bin", monkeypatch, NEW)
 
 
 def user_settings() -> Path:
@@ -88,7 +95,8 @@ def test_install_adds_both_events_with_the_running_interpreter_and_the_home(home
         assert value["hooks"][event][-1]["matcher"] == "*"
     command = entries[0][1]["command"]
     words = shlex.split(command)
-    assert words[0] == os.path.join(os.path.dirname(sys.executable), "posttool")
+    assert words[:3] == [sys.executable, "-I", "-S"]
+    assert Path(words[3]).parent == home / "launch" and words[4] == "run"
     assert "shims" not in Path(words[0]).parts
     assert home_of(words) == str(home)
     assert entries[0][1]["timeout"] == claude_settings.TIMEOUT_S
@@ -146,7 +154,7 @@ def test_dry_run_prints_a_diff_and_writes_nothing(home: Path) -> None:
     original = write_json(user_settings(), CLAUDE_STYLE)
     out = ok(run_cli("install", "--dry-run"))
     assert f"--- {user_settings()}" in out
-    assert any(line.startswith("+") and "posttool run --home" in line for line in out.splitlines())
+    assert any(line.startswith("+") and " run --home " in line for line in out.splitlines())
     assert "\033[" not in out  # not a terminal: plain text
     assert user_settings().read_text() == original
     assert not (home / "backups").exists()
@@ -157,7 +165,7 @@ def test_uninstall_dry_run_shows_the_removal(home: Path) -> None:
     ok(run_cli("install"))
     installed = user_settings().read_text()
     out = ok(run_cli("uninstall", "--dry-run"))
-    assert any(line.startswith("-") and "posttool run" in line for line in out.splitlines())
+    assert any(line.startswith("-") and " run --home " in line for line in out.splitlines())
     assert user_settings().read_text() == installed
 
 
