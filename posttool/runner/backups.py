@@ -3,7 +3,8 @@
 Before each write the file's previous text is saved as `<name>-<path id>-<stamp>.json`. When
 install creates a file that did not exist, an empty `<name>-<path id>-<stamp>.absent` records
 that, so uninstall may delete the file again; a file that existed before install is never
-deleted. The newest 20 records of each settings file are kept.
+deleted. What a `--restore` overwrote is kept as `.replaced`, which a later restore skips, so
+restoring twice gives the same file. The newest 20 records of each settings file are kept.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ FOLDER = "backups"
 KEEP = 20
 COPY = ".json"
 ABSENT = ".absent"
+REPLACED = ".replaced"  # what a restore overwrote: kept, but never restored by `--restore`
 
 
 def stem(path: str) -> str:
@@ -42,9 +44,9 @@ def _record(path: str, home: str, now: float, suffix: str, data: bytes) -> str:
     return target
 
 
-def backup(path: str, text: str, home: str, now: float) -> str:
+def backup(path: str, text: str, home: str, now: float, suffix: str = COPY) -> str:
     """Copy the settings file's current text into `<home>/backups/`; returns the copy's path."""
-    return _record(path, home, now, COPY, text.encode("utf-8"))
+    return _record(path, home, now, suffix, text.encode("utf-8"))
 
 
 def mark_created(path: str, home: str, now: float) -> str:
@@ -90,9 +92,12 @@ class Before:
     """What the settings file was before posttool was installed into it, as far as the backups
     tell: created by install, a parsed value, or unknown (None, False)."""
 
-    def __init__(self, value: dict[str, Any] | None, created: bool) -> None:
+    def __init__(
+        self, value: dict[str, Any] | None, created: bool, text: str | None = None
+    ) -> None:
         self.value = value
         self.created = created
+        self.text = text
 
 
 def before_install(
@@ -102,6 +107,8 @@ def before_install(
     `without_posttool(text)` is the parsed text, or None when it holds posttool's entries (or
     does not parse)."""
     for record in records(path, home):
+        if record.endswith(REPLACED):
+            continue
         if record.endswith(ABSENT):
             return Before(None, created=True)
         try:
@@ -111,5 +118,5 @@ def before_install(
             continue
         value = without_posttool(text)
         if value is not None:
-            return Before(value, created=False)
+            return Before(value, created=False, text=text)
     return Before(None, created=False)

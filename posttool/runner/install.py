@@ -47,7 +47,7 @@ class Change:
         self.before = before
         self.after = after
         self.may_delete = may_delete  # install created the file, so uninstall may remove it
-        self.restored_text = restored_text  # a restore writes the saved bytes as they were
+        self.restored_text = restored_text  # the saved bytes, written back as they were
 
     @property
     def changed(self) -> bool:
@@ -126,7 +126,10 @@ def plan_uninstall(path: str, home: str) -> Change:
         after = claude_settings.uninstall(before, path, history.value)
     except claude_settings.SettingsError as exc:
         raise CliError(str(exc)) from None
-    return Change(path, text, before, after, may_delete=history.created)
+    same_as_before = history.text if after == history.value else None
+    return Change(
+        path, text, before, after, may_delete=history.created, restored_text=same_as_before
+    )
 
 
 def _without_posttool(text: str) -> dict[str, Any] | None:
@@ -150,13 +153,13 @@ def refuse_read_only(path: str) -> None:
         raise CliError(f"{path} is read-only; nothing was changed (make it writable to proceed)")
 
 
-def apply(change: Change, home: str, now: float) -> str | None:
+def apply(change: Change, home: str, now: float, suffix: str = backups.COPY) -> str | None:
     """Write the change (backup first); returns the backup's path, if one was made."""
     refuse_read_only(change.path)
     target = os.path.realpath(change.path)  # a symlinked settings file stays a symlink
     saved = None
     if change.before_text is not None:
-        saved = backups.backup(change.path, change.before_text, home, now)
+        saved = backups.backup(change.path, change.before_text, home, now, suffix)
     new_text = change.after_text()
     try:
         if new_text is None:
@@ -340,7 +343,7 @@ def run_restore(path: str, home: str, dry_run: bool, out: TextIO, style: Style) 
         print_diff(change.diff(), style, out)
         out.write(style.dim(f"(dry run: {path} was not changed)") + "\n")
         return 0
-    kept = apply(change, home, time.time())
+    kept = apply(change, home, time.time(), suffix=backups.REPLACED)
     out.write(f"{style.ok('restored')} {path} from {saved}\n")
     if kept:
         out.write(f"backup of what it held: {kept}\n")
