@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 import os
 import stat
+import subprocess
 import sys
 import time
 from typing import Any, TextIO
@@ -97,7 +98,7 @@ def current_command(home: str, write: bool) -> str:
         )
     try:
         launcher = write_launcher(home) if write else launcher_path(home, sys.executable)
-    except (OSError, ValueError, SyntaxError) as exc:
+    except (OSError, ValueError, SyntaxError, subprocess.SubprocessError) as exc:
         raise CliError(f"cannot write the launcher into {home}: {exc}") from None
     return hook_command(prefix(sys.executable, launcher), home)
 
