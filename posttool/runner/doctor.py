@@ -86,7 +86,8 @@ class Fixer:
         self.home = home
         self.support = support
 
-    def posttool(self) -> list[str]:
+    @staticmethod
+    def posttool() -> list[str]:
         script = console_script(sys.executable)
         return [script] if script else [sys.executable, "-m", "posttool"]
 
@@ -386,7 +387,8 @@ def check_answers(
         return warn(
             name,
             f"{detail}: slow (above {slowness.SLOW_RATIO}×): {why}",
-            (f"run {fix}; " if seen and fix else "") + "`posttool bench` shows where the time goes",
+            (f"run {fix}; " if seen and fix else "")
+            + f"`{shlex.join([*Fixer.posttool(), 'bench'])}` shows where the time goes",
         )
     return ok(name, detail)
 

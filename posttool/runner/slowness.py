@@ -35,9 +35,10 @@ class Interpreter:
 
 
 def probe(python: str) -> Interpreter:
+    """`-B`: looking must not write the bytecode whose absence it is looking for."""
     try:
         done = subprocess.run(
-            [python, "-I", "-c", PROBE], capture_output=True, timeout=30, check=True
+            [python, "-I", "-B", "-c", PROBE], capture_output=True, timeout=30, check=True
         )
         found = ast.literal_eval(done.stdout.decode("utf-8", "replace").strip())
         return Interpreter(found["package"], found["cache_tag"], list(found["site"]))
