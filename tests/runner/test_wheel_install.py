@@ -43,7 +43,9 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(
         ROOT,
         source,
-        ignore=shutil.ignore_patterns(".venv", ".git", "__pycache__", ".*cache*", ".demo-home"),
+        ignore=shutil.ignore_patterns(
+            ".venv", ".git", "__pycache__", ".*cache*", ".hypothesis", ".demo-home", "dist", "build"
+        ),
     )
     flags = ["--no-build-isolation"] if _has_hatchling() else []  # else pip fetches hatchling
     run([sys.executable, "-m", "pip", "wheel", "--no-deps", *flags, "-w", str(out), str(source)])
