@@ -357,10 +357,12 @@ def _finish(
     if not change.changed:
         state = "installed" if verb == "install" else "not installed"
         out.write(f"{change.path}: posttool is already {state}; nothing to do\n")
+        _write_lines(extra, out)
         return 0
     if dry_run:
         print_diff(change.diff(), style, out)
         out.write(style.dim(f"(dry run: {change.path} was not changed)") + "\n")
+        _write_lines(extra, out)
         return 0
     saved = apply(change, home, time.time())
     if change.removes_file:
@@ -370,6 +372,10 @@ def _finish(
         out.write(f"{style.ok(done)} {change.path}\n")
     if saved:
         out.write(f"backup: {saved}\n")
-    for line in extra:
-        out.write(line + "\n")
+    _write_lines(extra, out)
     return 0
+
+
+def _write_lines(lines: list[str], out: TextIO) -> None:
+    for line in lines:
+        out.write(line + "\n")

@@ -359,6 +359,18 @@ def test_without_claude_only_the_safe_entry_is_written_and_the_flag_is_asked_for
     assert "version unknown" in out and "--claude-version" in out
 
 
+def test_a_dry_run_says_what_it_would_leave_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    put_claude_on_path(tmp_path / "empty-bin", monkeypatch, None)
+    out = ok(run_cli("install", "--dry-run"))
+    assert "version unknown" in out and "--claude-version" in out
+    assert "PostToolUseFailure" not in "".join(
+        line for line in out.splitlines() if line.startswith("+")
+    )
+    assert not user_settings().exists()
+
+
 def test_a_stated_version_wins_over_claude(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     put_claude_on_path(tmp_path / "empty-bin", monkeypatch, None)
     out = ok(run_cli("install", "--claude-version", "2.0.60"))
