@@ -103,5 +103,8 @@ def prefix(python: str, launcher: str) -> list[str]:
 
 
 def is_launcher_file(word: str) -> bool:
-    name = os.path.basename(word)
-    return name.startswith("posttool") and name.endswith(".py")
+    """`.../launch/posttool-<id>.py`: a script of the user's own is never taken for posttool's."""
+    folder, name = os.path.split(word)
+    return (
+        os.path.basename(folder) == FOLDER and name.startswith("posttool-") and name.endswith(".py")
+    )

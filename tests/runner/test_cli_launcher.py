@@ -143,6 +143,7 @@ def test_posttool_commands(command: str) -> None:
         "python -m other run",
         "python script.py -m posttool run",
         "/v/bin/python -I -S /h/launch/other.py run",
+        "/v/bin/python -I -S /home/me/posttool-wrapper.py run",
         "/v/bin/python -I -S /h/launch/posttool-x.py bench",
         "/v/bin/python -I -S /h/launch/posttool-x.py",
         "/v/bin/python -m posttool",
