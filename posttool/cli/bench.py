@@ -198,14 +198,12 @@ def measure_in_process(
     return timings
 
 
-def run_command() -> list[str]:
-    """What the installed hook would start; `python -P -m posttool` if that cannot be used."""
-    from posttool.cli.launcher import LauncherError, launcher
+def run_command(home: str) -> list[str]:
+    """What `posttool install` writes: this interpreter with `-I -S` and a launcher (written
+    into the bench's temporary `home`)."""
+    from posttool.cli.launch_file import prefix, write_launcher
 
-    try:
-        return launcher()
-    except LauncherError:
-        return [sys.executable, "-P", "-m", "posttool"]
+    return prefix(sys.executable, write_launcher(home))
 
 
 def time_process(args: list[str], stdin: bytes, cwd: str) -> float:
@@ -267,7 +265,7 @@ def measure_process(
 ) -> dict[str, Any]:
     """Per event, `runs` starts of posttool interleaved with the bare interpreter; the ratio of
     the medians per event, and over all of them."""
-    prefix = run_command()
+    prefix = run_command(home)
     command = [*prefix, "run", "--home", home]
     rows = []
     all_posttool: list[float] = []

@@ -107,18 +107,19 @@ def build_parser() -> Parser:
     )
     add_bench_commands(sub)
     add_replay_command(commands)
-    json_option(
-        sub(
-            "doctor",
-            "check the Claude Code wiring, the interpreter, a sample run, "
-            "ruff and the home folder; exit 1 if any check fails",
-            do_doctor,
-        )
+    doctor = sub(
+        "doctor",
+        "check the Claude Code wiring, the interpreter, a sample run, "
+        "ruff and the home folder; exit 1 if any check fails",
+        do_doctor,
     )
+    json_option(doctor)
+    add_version_option(doctor)
     return parser
 
 
 def add_install_commands(sub: Callable[..., Parser]) -> None:
+    parsers = []
     for name, text, handler in (
         (
             "install",
@@ -129,6 +130,7 @@ def add_install_commands(sub: Callable[..., Parser]) -> None:
         ("uninstall", "remove exactly what `posttool install` added", do_uninstall),
     ):
         child = sub(name, text, handler)
+        parsers.append(child)
         child.add_argument(
             "--scope",
             choices=("user", "project", "local"),
@@ -140,6 +142,22 @@ def add_install_commands(sub: Callable[..., Parser]) -> None:
         child.add_argument(
             "--dry-run", action="store_true", help="print the change as a diff and write nothing"
         )
+    install_parser, uninstall_parser = parsers
+    add_version_option(install_parser)
+    uninstall_parser.add_argument(
+        "--restore",
+        action="store_true",
+        help="put back the newest backup posttool took of the settings file, instead",
+    )
+
+
+def add_version_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--claude-version",
+        metavar="X.Y.Z",
+        help="the Claude Code version the hooks run under (default: what `claude --version` "
+        "prints); decides whether PostToolUseFailure may be named",
+    )
 
 
 def add_state_commands(
@@ -297,13 +315,13 @@ def do_install(args: argparse.Namespace) -> int:
     home = resolved_home(args)
     if not args.dry_run:
         ensure_private_dir(home)
-    return run_install(args.scope, home, args.dry_run)
+    return run_install(args.scope, home, args.dry_run, claude_version=args.claude_version)
 
 
 def do_uninstall(args: argparse.Namespace) -> int:
     from posttool.cli.install import run_uninstall
 
-    return run_uninstall(args.scope, resolved_home(args), args.dry_run)
+    return run_uninstall(args.scope, resolved_home(args), args.dry_run, restore=args.restore)
 
 
 def do_state_show(args: argparse.Namespace) -> int:
@@ -400,7 +418,9 @@ def do_replay(args: argparse.Namespace) -> int:
 def do_doctor(args: argparse.Namespace) -> int:
     from posttool.cli.doctor import run_doctor
 
-    return run_doctor(resolved_home(args), args.home is not None, args.json)
+    return run_doctor(
+        resolved_home(args), args.home is not None, args.json, claude_version=args.claude_version
+    )
 
 
 # --- entry -----------------------------------------------------------------------------------

@@ -1,16 +1,20 @@
 """`posttool doctor`: checks the wiring the user actually has, one line per check, with a fix for
 each failure; exits 1 when any check failed.
 
-It reads the three Claude Code settings files, and for each distinct posttool command in them
-checks the interpreter, starts the command on sample events (with a temporary home, so the
-user's state is untouched) and times it against the bare interpreter; then ruff, the home
-folder and its permissions, and the config file.
+It reads the three Claude Code settings files and checks them against the Claude Code version
+(`PostToolUseFailure` named where that build rejects the file, or missing where it would run);
+for each distinct posttool command it checks the interpreter, posttool's bytecode, starts the
+command on sample events (with a temporary home, so the user's state is untouched) and times it
+against the bare interpreter, naming the causes of a slow command it can see; then ruff, the
+home folder and its permissions, and the config file. Every command a fix suggests is written
+for the detected Claude Code version, with absolute paths.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import stat
 import statistics
@@ -18,17 +22,19 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import TextIO
+from typing import Any, TextIO
 
 from posttool.cli import settings as claude_settings
+from posttool.cli import slowness
 from posttool.cli.bench import FLOOR_ARGS, bundled_events, materialise, rewrite, with_fresh_id
+from posttool.cli.claude_version import Support
+from posttool.cli.launch_file import is_launcher_file
 from posttool.cli.launcher import (
-    LauncherError,
+    console_script,
     ephemeral_reason,
     home_of,
     hook_command,
     interpreter_problem,
-    launcher,
     launcher_of,
     script_interpreter,
     shim_reason,
@@ -38,10 +44,9 @@ from posttool.cli.terminal import Style
 from posttool.lib.config import ConfigError, load_config
 
 SAMPLE_EVENTS = ("02_read_app_py_ok.json", "06_bash_import_error_failure.json")
-TIMED_RUNS = 5
-SLOW_MS = 250.0
-SLOW_RATIO = 8.0
+TIMED_RUNS = 15
 RUN_TIMEOUT_S = 30
+FAILURE_EVENT = "PostToolUseFailure"
 
 
 class Check:
@@ -69,15 +74,54 @@ def fail(name: str, detail: str, fix: str) -> Check:
     return Check(name, "fail", detail, fix)
 
 
+# --- the commands a fix suggests ------------------------------------------------------------
+
+
+class Fixer:
+    """Writes the posttool commands a fix suggests: this posttool by absolute path, the home the
+    user chose, and `--claude-version` when the version came from that flag (install must then
+    be told too, or it would leave PostToolUseFailure out)."""
+
+    def __init__(self, home: str | None, support: Support) -> None:
+        self.home = home
+        self.support = support
+
+    @staticmethod
+    def posttool() -> list[str]:
+        script = console_script(sys.executable)
+        return [script] if script else [sys.executable, "-m", "posttool"]
+
+    def install(self, scope: str | None = None, home: str | None = None) -> str:
+        words = [*self.posttool(), "install"]
+        if scope and scope != "user":
+            words += ["--scope", scope]
+        if home or self.home:
+            words += ["--home", home or self.home or ""]
+        if self.support.source == "--claude-version" and self.support.version:
+            words += ["--claude-version", self.support.text]
+        return f"`{shlex.join(words)}`"
+
+    def uninstall(self, scope: str) -> str:
+        return f"`{shlex.join([*self.posttool(), 'uninstall', '--scope', scope])}`"
+
+    def doctor_with_version(self) -> str:
+        return f"`{shlex.join([*self.posttool(), 'doctor', '--claude-version'])} <version>`"
+
+
 # --- settings --------------------------------------------------------------------------------
 
 
 class Wiring:
-    """What the settings files say: {command: {event: [paths]}} and the checks made on the way."""
+    """What the settings files say: {command: {event: [paths]}}, each readable file's scope and
+    value, and the checks made on the way."""
 
     def __init__(self) -> None:
         self.commands: dict[str, dict[str, list[str]]] = {}
+        self.files: list[tuple[str, str, dict[str, Any]]] = []
         self.checks: list[Check] = []
+
+    def scope_of(self, path: str) -> str:
+        return next((scope for scope, p, _value in self.files if p == path), "user")
 
 
 def read_wiring(cwd: str) -> Wiring:
@@ -85,7 +129,8 @@ def read_wiring(cwd: str) -> Wiring:
     for scope, path in claude_settings.scope_paths(cwd):
         try:
             text = claude_settings.read_text(path)
-            found = claude_settings.find(claude_settings.parse(text, path), path)
+            value = claude_settings.parse(text, path)
+            found = claude_settings.find(value, path)
         except claude_settings.SettingsError as exc:
             wiring.checks.append(
                 fail(
@@ -95,39 +140,103 @@ def read_wiring(cwd: str) -> Wiring:
                 )
             )
             continue
+        wiring.files.append((scope, path, value))
         for event, entry in found:
             wiring.commands.setdefault(entry["command"], {}).setdefault(event, []).append(path)
     return wiring
 
 
-def check_events(wiring: Wiring) -> Check:
+def check_events(wiring: Wiring, fixer: Fixer) -> Check:
+    """Is posttool wired for PostToolUse, once? (PostToolUseFailure is the version check's.)"""
     wired = {event for events in wiring.commands.values() for event in events}
     paths = sorted({p for events in wiring.commands.values() for ps in events.values() for p in ps})
     if not wired:
         return fail(
             "settings",
             "posttool is not in any Claude Code settings file (user, project, local)",
-            "run `posttool install` (add --scope project|local for this project only)",
+            f"run {fixer.install()} (add --scope project or local for this project only)",
         )
-    missing = [event for event in claude_settings.EVENTS if event not in wired]
-    if missing:
+    if "PostToolUse" not in wired:
+        scope = wiring.scope_of(paths[0])
         return fail(
             "settings",
-            f"posttool runs for {', '.join(sorted(wired))} but not "
-            f"{', '.join(missing)} (in {', '.join(paths)})",
-            "run `posttool install` again to add the missing event",
+            f"posttool runs for {FAILURE_EVENT} only, not PostToolUse (in {', '.join(paths)})",
+            f"run {fixer.install(scope)}",
         )
     if len(wiring.commands) > 1:
         return warn(
             "settings",
             f"{len(wiring.commands)} different posttool commands are wired "
             f"(in {', '.join(paths)}); each tool call starts all of them",
-            "keep one: `posttool uninstall --scope <scope>` for the others",
+            f"keep one: {fixer.uninstall('<scope>')} for the others",
         )
-    return ok(
-        "settings",
-        f"posttool runs for PostToolUse and PostToolUseFailure (from {', '.join(paths)})",
-    )
+    return ok("settings", f"posttool runs for {', '.join(sorted(wired))} (from {', '.join(paths)})")
+
+
+def check_claude(wiring: Wiring, support: Support, fixer: Fixer) -> list[Check]:
+    """PostToolUseFailure against the Claude Code version, both ways, file by file."""
+    name = "claude"
+    if support.version is None:
+        checks = [
+            warn(
+                name,
+                f"{support.describe()}: cannot tell whether {FAILURE_EVENT} may be named",
+                f"tell doctor: {fixer.doctor_with_version()}",
+            )
+        ]
+    else:
+        checks = [ok(name, support.describe())]
+    accepted = support.failure_event
+    for scope, path, value in wiring.files:
+        names_it = claude_settings.names_event(value, FAILURE_EVENT)
+        ours = {event for event, _entry in claude_settings.find(value, path)}
+        home = _home_in(value, path)
+        foreign = claude_settings.foreign_entries(value, FAILURE_EVENT)
+        by_hand = f"remove the {FAILURE_EVENT} key from {path} by hand"
+        if names_it and accepted is False:
+            if FAILURE_EVENT in ours:
+                fix = f"run {fixer.install(scope, home)}" + (
+                    f", then {by_hand} (it holds {foreign} hook(s) of your own)" if foreign else ""
+                )
+            else:
+                fix = by_hand
+            checks.append(
+                fail(
+                    name,
+                    f"{path} names {FAILURE_EVENT}: Claude Code {support.text} rejects this file "
+                    "and runs none of its hooks (posttool's and yours)",
+                    fix,
+                )
+            )
+        elif names_it and accepted is None and support.version is not None:
+            checks.append(
+                warn(
+                    name,
+                    f"{path} names {FAILURE_EVENT}; whether Claude Code {support.text} accepts it "
+                    "is not known (2.0.55 and before reject the whole file, 2.0.59 and later "
+                    "accept it)",
+                    "upgrade Claude Code to 2.0.59 or later, or "
+                    + (f"run {fixer.install(scope, home)}" if FAILURE_EVENT in ours else by_hand),
+                )
+            )
+        elif accepted and "PostToolUse" in ours and FAILURE_EVENT not in ours:
+            checks.append(
+                warn(
+                    name,
+                    f"{path}: posttool does not run for {FAILURE_EVENT}, which Claude Code "
+                    f"{support.text} sends for failed tool calls",
+                    f"run {fixer.install(scope, home)}",
+                )
+            )
+    return checks
+
+
+def _home_in(value: dict[str, Any], path: str) -> str | None:
+    for _event, entry in claude_settings.find(value, path):
+        words = split_command(entry["command"])
+        if words and home_of(words):
+            return home_of(words)
+    return None
 
 
 # --- the command -----------------------------------------------------------------------------
@@ -141,15 +250,14 @@ def interpreter_of(words: list[str]) -> str | None:
     return prefix[0]
 
 
-def check_launcher(command: str) -> tuple[Check, list[str] | None]:
+def check_launcher(command: str, fixer: Fixer) -> tuple[Check, list[str] | None]:
     """Does the command start a real interpreter that exists? Returns the words to run."""
     words = split_command(command) or []
     prefix = launcher_of(words)
     name = "interpreter"
-    reinstall = (
-        "re-run `posttool install` with the interpreter you want it to use "
-        "(e.g. `<venv>/bin/posttool install`)"
-    )
+    reinstall = "run install with the interpreter you want it to use: " + fixer.install(
+        home=home_of(words)
+    ).replace(shlex.join(fixer.posttool()), "<venv>/bin/python -m posttool", 1)
     if not prefix:
         return fail(name, f"cannot parse the hook command {command!r}", reinstall), None
     program = prefix[0]
@@ -167,6 +275,12 @@ def check_launcher(command: str) -> tuple[Check, list[str] | None]:
     problem = reason or (interpreter_problem(interpreter) if interpreter else "no interpreter")
     if problem:
         return fail(name, problem, reinstall), None
+    if is_launcher_file(prefix[-1]) and not os.path.isfile(prefix[-1]):
+        return fail(
+            name,
+            f"the launcher {prefix[-1]} is missing (was posttool's home removed?)",
+            f"run {fixer.install(home=home_of(words))}",
+        ), None
     temporary = ephemeral_reason(interpreter or program)
     if temporary:
         return warn(name, temporary), words
@@ -216,9 +330,16 @@ def time_run(
     return (time.perf_counter() - start) * 1000, done
 
 
-def check_answers(words: list[str], config_from: str | None = None) -> Check:
-    """Start the command on a Read and a failed Bash event, in a temporary home (holding a copy
-    of the user's config.json, so that their settings apply) and a temporary project."""
+def check_answers(
+    words: list[str],
+    config_from: str | None = None,
+    causes: list[str] | None = None,
+    fix: str = "",
+) -> Check:
+    """Start the command on a failed Bash event once and on a Read TIMED_RUNS times, each Read
+    followed by the bare interpreter, in a temporary home (holding a copy of the user's
+    config.json, so that their settings apply) and a temporary project; the medians are
+    compared."""
     name = "answers"
     events = dict(bundled_events())
     with tempfile.TemporaryDirectory(prefix="posttool-doctor-") as root:
@@ -234,42 +355,83 @@ def check_answers(words: list[str], config_from: str | None = None) -> Check:
         run_ms: list[float] = []
         floor_ms: list[float] = []
         interpreter = interpreter_of(words) or sys.executable
+        order = [SAMPLE_EVENTS[1]] + [SAMPLE_EVENTS[0]] * TIMED_RUNS
         try:
-            for index in range(TIMED_RUNS):
-                for event_name in SAMPLE_EVENTS:
-                    raw = rewrite(events[event_name], project, root)
-                    materialise(raw, project)
-                    ms, done = time_run(args, with_fresh_id(raw, index), project)
-                    problem = _contract(done, raw["hook_event_name"])
-                    if problem:
-                        logged = _last_log_line(home)
-                        return fail(
-                            name,
-                            f"{event_name}: {problem}" + (f" (log: {logged})" if logged else ""),
-                            "reinstall with `posttool install`; if it persists, "
-                            "report the log line",
-                        )
-                    if event_name == SAMPLE_EVENTS[0]:
-                        run_ms.append(ms)
-                floor_ms.append(time_run([interpreter, *FLOOR_ARGS], b"", project)[0])
+            for index, event_name in enumerate(order):
+                raw = rewrite(events[event_name], project, root)
+                materialise(raw, project)
+                ms, done = time_run(args, with_fresh_id(raw, index), project)
+                problem = _contract(done, raw["hook_event_name"])
+                if problem:
+                    logged = _last_log_line(home)
+                    return fail(
+                        name,
+                        f"{event_name}: {problem}" + (f" (log: {logged})" if logged else ""),
+                        (fix or "reinstall") + "; if it persists, report the log line",
+                    )
+                if event_name == SAMPLE_EVENTS[0]:
+                    run_ms.append(ms)
+                    floor_ms.append(time_run([interpreter, *FLOOR_ARGS], b"", project)[0])
         except (OSError, subprocess.TimeoutExpired) as exc:
-            return fail(
-                name, f"the command did not run: {exc}", "reinstall with `posttool install`"
-            )
+            return fail(name, f"the command did not run: {exc}", fix or "reinstall")
     median = statistics.median(run_ms)
     ratio = median / max(statistics.median(floor_ms), 0.001)
     detail = (
         f"PostToolUse and PostToolUseFailure answered correctly; a Read takes "
-        f"{median:.0f} ms, {ratio:.1f}× the bare interpreter ({TIMED_RUNS} runs, median)"
+        f"{median:.0f} ms, {ratio:.1f}× the bare interpreter ({TIMED_RUNS} interleaved runs, "
+        "medians)"
     )
-    if median > SLOW_MS or ratio > SLOW_RATIO:
+    if ratio > slowness.SLOW_RATIO:
+        seen = causes or []
+        why = "; ".join(seen) if seen else "no cause visible from here (a busy machine?)"
         return warn(
             name,
-            detail + ": slow",
-            "`posttool bench` shows where the time goes; "
-            "`POSTTOOL_DISABLE=<hook>` or config `<hook>.enabled: false` turns a hook off",
+            f"{detail}: slow (above {slowness.SLOW_RATIO}×): {why}",
+            (f"run {fix}; " if seen and fix else "")
+            + f"`{shlex.join([*Fixer.posttool(), 'bench'])}` shows where the time goes",
         )
     return ok(name, detail)
+
+
+def check_bytecode(interpreter: str, found: slowness.Interpreter, stale: list[str]) -> Check:
+    name = "bytecode"
+    if not found.package:
+        return warn(name, f"{interpreter} -I cannot import posttool to check its bytecode")
+    if not stale:
+        return ok(name, f"{found.package} has current bytecode ({found.cache_tag})")
+    from posttool.cli.bytecode import writable
+
+    total = len(bytecode_sources(found.package))
+    detail = (
+        f"{len(stale)} of {total} module(s) of {found.package} have no current bytecode, so "
+        "posttool is compiled again on the calls that miss it"
+    )
+    compile_command = f"`{shlex.join([interpreter, '-m', 'compileall', '-q', found.package])}`"
+    if writable(found.package):
+        return warn(name, detail, compile_command)
+    return warn(
+        name,
+        detail + "; the folder is not writable",
+        f"ask its owner to run {compile_command}",
+    )
+
+
+def bytecode_sources(package: str) -> list[str]:
+    from posttool.cli.bytecode import sources
+
+    return sources(package)
+
+
+def check_command_form(prefix: list[str], fix: str) -> Check | None:
+    """A command install no longer writes (a console script, `python -m`): slower per call."""
+    if is_launcher_file(prefix[-1]):
+        return None
+    return warn(
+        "command",
+        f"{shlex.join(prefix)} is not the launcher `posttool install` writes now "
+        f"(`python -I -S <home>/launch/posttool-<id>.py`), which starts faster",
+        f"run {fix}",
+    )
 
 
 def _last_log_line(home: str) -> str:
@@ -331,7 +493,7 @@ def check_ruff(interpreter: str, home: str) -> Check:
     return ok("ruff", f"{found} ({version})")
 
 
-def check_home(home: str) -> Check:
+def check_home(home: str, fixer: Fixer | None = None) -> Check:
     name = "home"
     if not os.path.exists(home):
         parent = os.path.dirname(home.rstrip(os.sep)) or os.sep
@@ -342,7 +504,8 @@ def check_home(home: str) -> Check:
         return fail(
             name,
             f"{home} does not exist and {parent} is not writable",
-            "pick a writable home: `posttool install --home <dir>`",
+            "pick a writable home: "
+            + (fixer.install(home="<dir>") if fixer else "`posttool install --home <dir>`"),
         )
     if not os.path.isdir(home):
         return fail(name, f"{home} is not a folder", "remove it or choose another `--home`")
@@ -403,20 +566,25 @@ def check_config(home: str) -> Check:
 # --- the command -----------------------------------------------------------------------------
 
 
-def run_checks(home: str, home_given: bool, cwd: str) -> list[Check]:
+def run_checks(
+    home: str, home_given: bool, cwd: str, support: Support | None = None
+) -> list[Check]:
+    support = support or Support(None, "not looked up")
+    fixer = Fixer(home if home_given else None, support)
     wiring = read_wiring(cwd)
-    checks = [*wiring.checks, check_events(wiring)]
+    checks = [*wiring.checks, check_events(wiring, fixer), *check_claude(wiring, support, fixer)]
     commands = list(wiring.commands)
     if not commands:
-        try:
-            commands = [hook_command(launcher(), home)]
-        except LauncherError as exc:
+        commands = [hook_command([sys.executable, "-I", "-m", "posttool"], home)]
+        problem = interpreter_problem(sys.executable)
+        if problem:
             return [
                 *checks,
                 fail(
                     "interpreter",
-                    str(exc),
-                    "run posttool with a real interpreter, e.g. `<venv>/bin/posttool doctor`",
+                    problem,
+                    "run posttool with a real interpreter, e.g. "
+                    "`<venv>/bin/python -m posttool doctor`",
                 ),
             ]
         checks.append(
@@ -428,37 +596,61 @@ def run_checks(home: str, home_given: bool, cwd: str) -> list[Check]:
     homes: list[str] = [home] if home_given else []
     interpreters: list[str] = []
     for command in commands:
-        launcher_check, words = check_launcher(command)
+        launcher_check, words = check_launcher(command, fixer)
         checks.append(launcher_check)
         if words is None:
             continue
         command_home = home_of(words)
+        paths = [p for ps in wiring.commands.get(command, {}).values() for p in ps]
+        fix = fixer.install(wiring.scope_of(paths[0]) if paths else None, command_home)
         if command_home is None:
             checks.append(
                 warn(
                     "command",
                     f"{command!r} has no --home: every call imports platformdirs to find it",
-                    "run `posttool install` again",
+                    f"run {fix}",
                 )
             )
         elif not home_given and command_home not in homes:
             homes.append(command_home)
-        checks.append(check_answers(words, config_from=command_home or home))
-        interpreters.append(interpreter_of(words) or sys.executable)
+        prefix = launcher_of(words) or words[:1]
+        interpreter = interpreter_of(words) or sys.executable
+        if paths:
+            form = check_command_form(prefix, fix)
+            if form:
+                checks.append(form)
+        found = slowness.probe(interpreter)
+        stale = slowness.stale_bytecode(found)  # before the timed runs, which may write it
+        checks.append(check_bytecode(interpreter, found, stale))
+        causes = slowness.causes(prefix, found, stale)
+        checks.append(check_answers(words, command_home or home, causes, fix))
+        interpreters.append(interpreter)
     homes = homes or [home]
     for interpreter in dict.fromkeys(interpreters):
         checks.append(check_ruff(interpreter, homes[0]))
     for folder in homes:
-        checks.append(check_home(folder))
+        checks.append(check_home(folder, fixer))
         checks.append(check_config(folder))
     return checks
 
 
 def run_doctor(
-    home: str, home_given: bool, as_json: bool, out: TextIO | None = None, cwd: str | None = None
+    home: str,
+    home_given: bool,
+    as_json: bool,
+    out: TextIO | None = None,
+    cwd: str | None = None,
+    claude_version: str | None = None,
 ) -> int:
+    from posttool.cli.claude_version import detect
+    from posttool.cli.terminal import CliError
+
     out = sys.stdout if out is None else out
-    checks = run_checks(home, home_given, cwd or os.getcwd())
+    try:
+        support = detect(claude_version)
+    except ValueError as exc:
+        raise CliError(str(exc), code=2) from None
+    checks = run_checks(home, home_given, cwd or os.getcwd(), support)
     failed = any(check.status == "fail" for check in checks)
     if as_json:
         out.write(

@@ -3,41 +3,52 @@
 Every write is preceded by a backup of the file's previous bytes in `<home>/backups/`, not next
 to the settings file, so that a project's `.claude/` never gains files that could be committed.
 A write goes to a temp file beside the target and is renamed over it; a symlinked settings file
-(dotfile managers) is written through the link. Nothing is written when the value would not
-change, so a second install is a no-op.
+(dotfile managers) is written through the link; a read-only one is refused. Nothing is written
+when the value would not change, so a second install is a no-op.
+
+install also writes the launcher the hook command starts (`launch_file`), compiles posttool's
+bytecode, and writes the PostToolUseFailure entry only for a Claude Code that understands it.
 """
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import os
 import stat
+import subprocess
 import sys
 import time
 from typing import Any, TextIO
 
+from posttool.cli import backups
 from posttool.cli import settings as claude_settings
-from posttool.cli.launcher import LauncherError, ephemeral_reason, hook_command, launcher
+from posttool.cli.claude_version import Support, detect
+from posttool.cli.launch_file import launcher_path, package_root, prefix, write_launcher
+from posttool.cli.launcher import ephemeral_reason, hook_command, interpreter_problem
 from posttool.cli.terminal import CliError, Style
-from posttool.lib.paths import ensure_private_dir
 from posttool.lib.store import write_atomic
-from posttool.lib.text import h
 
-BACKUPS = "backups"
-KEEP_BACKUPS = 20
+FAILURE_EVENT = "PostToolUseFailure"
 
 
 class Change:
     """The before and after of one settings file."""
 
     def __init__(
-        self, path: str, before_text: str | None, before: dict[str, Any], after: dict[str, Any]
+        self,
+        path: str,
+        before_text: str | None,
+        before: dict[str, Any],
+        after: dict[str, Any],
+        may_delete: bool = False,
+        restored_text: str | None = None,
     ) -> None:
         self.path = path
         self.before_text = before_text
         self.before = before
         self.after = after
+        self.may_delete = may_delete  # install created the file, so uninstall may remove it
+        self.restored_text = restored_text  # the saved bytes, written back as they were
 
     @property
     def changed(self) -> bool:
@@ -45,12 +56,20 @@ class Change:
 
     @property
     def removes_file(self) -> bool:
-        """Uninstall leaves nothing: the file is deleted rather than left holding `{}`."""
-        return self.before_text is not None and not self.after and self.before != self.after
+        """Uninstall leaves nothing of a file install created: it is deleted rather than left
+        holding `{}`. A file that existed before install is never deleted."""
+        return (
+            self.may_delete
+            and self.before_text is not None
+            and not self.after
+            and self.before != self.after
+        )
 
     def after_text(self) -> str | None:
         if self.removes_file:
             return None
+        if self.restored_text is not None:
+            return self.restored_text
         return claude_settings.render(self.after, self.before_text)
 
     def diff(self) -> str:
@@ -69,66 +88,79 @@ def load(path: str) -> tuple[str | None, dict[str, Any]]:
         raise CliError(str(exc)) from None
 
 
-def current_command(home: str) -> str:
-    try:
-        return hook_command(launcher(), home)
-    except LauncherError as exc:
+def current_command(home: str, write: bool) -> str:
+    """The hook command for the running interpreter; with `write`, also (re)write its launcher."""
+    problem = interpreter_problem(sys.executable)
+    if problem:
         raise CliError(
-            f"{exc}; run install with the real interpreter, e.g. "
-            "`$(pyenv which python) -m posttool install` or `<venv>/bin/posttool install`"
-        ) from None
+            f"{problem}; run install with the real interpreter, e.g. "
+            "`<venv>/bin/python -m posttool install`"
+        )
+    try:
+        launcher = write_launcher(home) if write else launcher_path(home, sys.executable)
+    except (OSError, ValueError, SyntaxError, subprocess.SubprocessError) as exc:
+        raise CliError(f"cannot write the launcher into {home}: {exc}") from None
+    return hook_command(prefix(sys.executable, launcher), home)
 
 
-def plan_install(path: str, command: str) -> Change:
+def events_for(support: Support) -> tuple[str, ...]:
+    if support.failure_event:
+        return claude_settings.EVENTS
+    return tuple(event for event in claude_settings.EVENTS if event != FAILURE_EVENT)
+
+
+def plan_install(
+    path: str, command: str, events: tuple[str, ...] = claude_settings.EVENTS
+) -> Change:
     text, before = load(path)
     try:
-        after = claude_settings.install(before, command, path)
+        after = claude_settings.install(before, command, path, events)
     except claude_settings.SettingsError as exc:
         raise CliError(str(exc)) from None
     return Change(path, text, before, after)
 
 
-def plan_uninstall(path: str) -> Change:
+def plan_uninstall(path: str, home: str) -> Change:
     text, before = load(path)
+    history = backups.before_install(path, home, _without_posttool)
     try:
-        after = claude_settings.uninstall(before, path)
+        after = claude_settings.uninstall(before, path, history.value)
     except claude_settings.SettingsError as exc:
         raise CliError(str(exc)) from None
-    return Change(path, text, before, after)
-
-
-def backup(path: str, text: str, home: str, now: float) -> str:
-    """Copy the settings file's current text into `<home>/backups/`; returns the copy's path."""
-    folder = os.path.join(home, BACKUPS)
-    ensure_private_dir(folder)
-    stem = f"{os.path.basename(path)}-{h(os.path.abspath(path))[:8]}"
-    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now))
-    target = os.path.join(folder, f"{stem}-{stamp}.json")
-    suffix = 1
-    while os.path.exists(target):
-        target = os.path.join(folder, f"{stem}-{stamp}-{suffix}.json")
-        suffix += 1
-    write_atomic(target, text.encode("utf-8"))
-    _trim_backups(folder, stem)
-    return target
-
-
-def _trim_backups(folder: str, stem: str) -> None:
-    mine = sorted(
-        (os.path.join(folder, name) for name in os.listdir(folder) if name.startswith(stem + "-")),
-        key=lambda p: os.stat(p).st_mtime,
+    same_as_before = history.text if after == history.value else None
+    return Change(
+        path, text, before, after, may_delete=history.created, restored_text=same_as_before
     )
-    for old in mine[:-KEEP_BACKUPS]:
-        with contextlib.suppress(OSError):
-            os.unlink(old)
 
 
-def apply(change: Change, home: str, now: float) -> str | None:
+def _without_posttool(text: str) -> dict[str, Any] | None:
+    try:
+        value = claude_settings.parse(text, "backup")
+        return None if claude_settings.find(value) else value
+    except claude_settings.SettingsError:
+        return None
+
+
+def refuse_read_only(path: str) -> None:
+    """A settings file the user made read-only is theirs to keep as it is."""
+    target = os.path.realpath(path)
+    try:
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror}") from None
+    if not mode & 0o222 or not os.access(target, os.W_OK):
+        raise CliError(f"{path} is read-only; nothing was changed (make it writable to proceed)")
+
+
+def apply(change: Change, home: str, now: float, suffix: str = backups.COPY) -> str | None:
     """Write the change (backup first); returns the backup's path, if one was made."""
+    refuse_read_only(change.path)
     target = os.path.realpath(change.path)  # a symlinked settings file stays a symlink
     saved = None
     if change.before_text is not None:
-        saved = backup(change.path, change.before_text, home, now)
+        saved = backups.backup(change.path, change.before_text, home, now, suffix)
     new_text = change.after_text()
     try:
         if new_text is None:
@@ -140,6 +172,8 @@ def apply(change: Change, home: str, now: float) -> str | None:
         os.chmod(target, mode)
     except OSError as exc:
         raise CliError(f"cannot write {change.path}: {exc.strerror}") from None
+    if change.before_text is None:
+        backups.mark_created(change.path, home, now)
     return saved
 
 
@@ -183,17 +217,26 @@ def other_scopes(scope: str, cwd: str) -> list[str]:
 
 
 def run_install(
-    scope: str, home: str, dry_run: bool, cwd: str | None = None, out: TextIO | None = None
+    scope: str,
+    home: str,
+    dry_run: bool,
+    cwd: str | None = None,
+    out: TextIO | None = None,
+    claude_version: str | None = None,
 ) -> int:
     out = sys.stdout if out is None else out
     style = Style.for_stream(out)
     cwd = cwd or os.getcwd()
     path = claude_settings.settings_path(scope, cwd)
-    command = current_command(home)
-    change = plan_install(path, command)
+    support = detected(claude_version)
+    if not dry_run:
+        refuse_read_only(path)
+    command = current_command(home, write=not dry_run)
+    change = plan_install(path, command, events_for(support))
     temporary = ephemeral_reason(sys.executable)
     if temporary:
         sys.stderr.write(f"posttool: warning: {temporary}\n")
+    compiled = [] if dry_run else [compile_bytecode()]
     return _finish(
         change,
         home,
@@ -203,6 +246,8 @@ def run_install(
         verb="install",
         extra=[
             f"hook command: {command}",
+            *version_notes(support, change.after, scope),
+            *compiled,
             *(
                 f"note: posttool is also installed in {other}; remove one with "
                 f"`posttool uninstall --scope ...` to avoid running it twice per tool call"
@@ -212,14 +257,98 @@ def run_install(
     )
 
 
+def detected(claude_version: str | None) -> Support:
+    try:
+        return detect(claude_version)
+    except ValueError as exc:
+        raise CliError(str(exc), code=2) from None
+
+
+def version_notes(support: Support, after: dict[str, Any], scope: str) -> list[str]:
+    """What install did about PostToolUseFailure, and why."""
+    notes = [support.describe()]
+    if support.failure_event:
+        return [*notes, f"{FAILURE_EVENT}: installed (this Claude Code understands it)"]
+    if support.failure_event is False:
+        notes.append(
+            f"{FAILURE_EVENT}: not installed: Claude Code {support.text} rejects a settings file "
+            "that names it and then runs none of its hooks; failed tool calls reach no hook"
+        )
+    elif support.version is not None:
+        notes.append(
+            f"{FAILURE_EVENT}: not installed: whether Claude Code {support.text} accepts it is "
+            "not known (2.0.59 and later do); failed tool calls reach no hook"
+        )
+    else:
+        notes.append(
+            f"{FAILURE_EVENT}: not installed, since an old Claude Code (2.0.55 and before) "
+            "runs no hook at all from a file that names it; if yours is 2.0.59 or later, run "
+            f"again with `--scope {scope} --claude-version <version>` to add it"
+        )
+    foreign = claude_settings.foreign_entries(after, FAILURE_EVENT)
+    if support.failure_event is False and claude_settings.names_event(after, FAILURE_EVENT):
+        notes.append(
+            f"warning: this file still names {FAILURE_EVENT} ({foreign} hook(s) of your own): "
+            f"Claude Code {support.text} runs no hook from it until you remove that key"
+        )
+    return notes
+
+
+def compile_bytecode() -> str:
+    from posttool.cli.bytecode import compile_package
+
+    try:
+        return compile_package(os.path.join(package_root(), "posttool"))
+    except OSError as exc:
+        return f"bytecode: not compiled ({exc})"
+
+
 def run_uninstall(
-    scope: str, home: str, dry_run: bool, cwd: str | None = None, out: TextIO | None = None
+    scope: str,
+    home: str,
+    dry_run: bool,
+    cwd: str | None = None,
+    out: TextIO | None = None,
+    restore: bool = False,
 ) -> int:
     out = sys.stdout if out is None else out
     style = Style.for_stream(out)
     path = claude_settings.settings_path(scope, cwd or os.getcwd())
-    change = plan_uninstall(path)
+    if restore:
+        return run_restore(path, home, dry_run, out, style)
+    change = plan_uninstall(path, home)
     return _finish(change, home, dry_run, out, style, verb="uninstall", extra=[])
+
+
+def run_restore(path: str, home: str, dry_run: bool, out: TextIO, style: Style) -> int:
+    """Put back the newest copy posttool saved of the file (the current text is saved first,
+    so a restore can itself be undone)."""
+    saved = backups.newest_copy(path, home)
+    if saved is None:
+        raise CliError(f"no backup of {path} in {os.path.join(home, backups.FOLDER)}")
+    try:
+        with open(saved, encoding="utf-8") as handle:
+            restored_text = handle.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"cannot read the backup {saved}: {exc}") from None
+    text, before = load(path)
+    if text == restored_text:
+        out.write(f"{path} already holds {saved}; nothing to do\n")
+        return 0
+    try:
+        restored = claude_settings.parse(restored_text, saved)
+    except claude_settings.SettingsError as exc:
+        raise CliError(str(exc)) from None
+    change = Change(path, text, before, restored, restored_text=restored_text)
+    if dry_run:
+        print_diff(change.diff(), style, out)
+        out.write(style.dim(f"(dry run: {path} was not changed)") + "\n")
+        return 0
+    kept = apply(change, home, time.time(), suffix=backups.REPLACED)
+    out.write(f"{style.ok('restored')} {path} from {saved}\n")
+    if kept:
+        out.write(f"backup of what it held: {kept}\n")
+    return 0
 
 
 def _finish(
@@ -228,10 +357,12 @@ def _finish(
     if not change.changed:
         state = "installed" if verb == "install" else "not installed"
         out.write(f"{change.path}: posttool is already {state}; nothing to do\n")
+        _write_lines(extra, out)
         return 0
     if dry_run:
         print_diff(change.diff(), style, out)
         out.write(style.dim(f"(dry run: {change.path} was not changed)") + "\n")
+        _write_lines(extra, out)
         return 0
     saved = apply(change, home, time.time())
     if change.removes_file:
@@ -241,6 +372,10 @@ def _finish(
         out.write(f"{style.ok(done)} {change.path}\n")
     if saved:
         out.write(f"backup: {saved}\n")
-    for line in extra:
-        out.write(line + "\n")
+    _write_lines(extra, out)
     return 0
+
+
+def _write_lines(lines: list[str], out: TextIO) -> None:
+    for line in lines:
+        out.write(line + "\n")

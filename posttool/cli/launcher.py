@@ -14,6 +14,8 @@ import re
 import shlex
 import sys
 
+from posttool.cli.launch_file import is_launcher_file
+
 SCRIPT_NAMES = ("posttool", "posttool.exe")
 SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "fish"})
 # pip's launcher for paths a shebang cannot hold: `'''exec' "/path/python" "$0" "$@"`
@@ -94,8 +96,8 @@ def ephemeral_reason(path: str) -> str | None:
     if ".cache" in parts or "archive-v0" in parts:
         return (
             f"{path} lives in a cache folder (uvx or `pipx run`); the hook breaks when that "
-            "cache is cleaned; install posttool for good with `uv tool install posttool` or "
-            "`pipx install posttool`"
+            "cache is cleaned; install posttool for good, e.g. "
+            "`uv tool install --compile-bytecode <path to posttool>` (see the README)"
         )
     return None
 
@@ -158,7 +160,8 @@ def split_command(command: str) -> list[str] | None:
 
 def launcher_of(words: list[str]) -> list[str] | None:
     """The launcher part of a posttool hook command's words (before `run`), or None when the
-    command is not `posttool run ...` / `<python> [flags] -m posttool run ...`."""
+    command is not `posttool run ...`, `<python> [flags] -m posttool run ...` or
+    `<python> [flags] <home>/launch/posttool-<id>.py run ...` (what install writes)."""
     if not words:
         return None
     first = os.path.basename(words[0]).lower()
@@ -166,9 +169,11 @@ def launcher_of(words: list[str]) -> list[str] | None:
         return words[:1] if words[1:2] == ["run"] else None
     if not first.startswith("python"):
         return None
-    for i in range(1, len(words) - 2):
+    for i in range(1, len(words) - 1):
         if words[i] == "-m" and words[i + 1] == "posttool":
-            return words[: i + 2] if words[i + 2] == "run" else None
+            return words[: i + 2] if words[i + 2 : i + 3] == ["run"] else None
+        if is_launcher_file(words[i]):
+            return words[: i + 1] if words[i + 1] == "run" else None
         if not words[i].startswith("-"):
             return None
     return None

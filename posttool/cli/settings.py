@@ -138,14 +138,21 @@ def find(settings: dict[str, Any], path: str = "settings") -> list[tuple[str, di
     return found
 
 
-def install(settings: dict[str, Any], command: str, path: str = "settings") -> dict[str, Any]:
-    """A copy of `settings` with one posttool entry per event running `command`.
+def install(
+    settings: dict[str, Any],
+    command: str,
+    path: str = "settings",
+    events: tuple[str, ...] = EVENTS,
+) -> dict[str, Any]:
+    """A copy of `settings` with one posttool entry per event of `events` running `command`,
+    and none for the other events of EVENTS (an old Claude Code rejects the whole file when it
+    names PostToolUseFailure, so install takes its own entry out again).
 
     An existing posttool entry is updated in place (its matcher and timeout are the user's);
     further posttool entries for the same event are removed, since each would run posttool again.
     """
     result = json.loads(json.dumps(settings))
-    for event in EVENTS:
+    for event in events:
         groups = _event_groups(result, event, path)
         if groups is None:
             result.setdefault("hooks", {})[event] = groups = []
@@ -166,15 +173,40 @@ def install(settings: dict[str, Any], command: str, path: str = "settings") -> d
         _drop_emptied(groups, settings_groups=_event_groups(settings, event, path) or [])
         if not kept:
             groups.append({"matcher": MATCHER, "hooks": [hook_entry(command)]})
+    left_out = tuple(event for event in EVENTS if event not in events)
+    _remove_ours(result, settings, left_out, path, keep_events=set(), keep_hooks=True)
     return result
 
 
-def uninstall(settings: dict[str, Any], path: str = "settings") -> dict[str, Any]:
+def uninstall(
+    settings: dict[str, Any], path: str = "settings", original: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """A copy of `settings` without posttool's entries, and without the groups, event lists and
-    `hooks` object that only held them."""
+    `hooks` object that only held them, unless `original` (the file before posttool was
+    installed, when known) had that event list or `hooks` object."""
     result = json.loads(json.dumps(settings))
+    before_hooks = (original or {}).get("hooks")
+    keep_events = (
+        {event for event in EVENTS if event in before_hooks}
+        if isinstance(before_hooks, dict)
+        else set()
+    )
+    _remove_ours(
+        result, settings, EVENTS, path, keep_events=keep_events, keep_hooks=before_hooks is not None
+    )
+    return result
+
+
+def _remove_ours(
+    result: dict[str, Any],
+    settings: dict[str, Any],
+    events: tuple[str, ...],
+    path: str,
+    keep_events: set[str],
+    keep_hooks: bool,
+) -> None:
     hooks = result.get("hooks")
-    for event in EVENTS:
+    for event in events:
         groups = _event_groups(result, event, path)
         if not groups:
             continue
@@ -182,11 +214,24 @@ def uninstall(settings: dict[str, Any], path: str = "settings") -> dict[str, Any
             if isinstance(group, dict) and isinstance(group.get("hooks"), list):
                 group["hooks"] = [entry for entry in group["hooks"] if not is_ours(entry)]
         _drop_emptied(groups, settings_groups=_event_groups(settings, event, path) or [])
-        if not groups:
+        if not groups and event not in keep_events and isinstance(hooks, dict):
             del hooks[event]
-    if isinstance(hooks, dict) and not hooks and settings.get("hooks"):
+    if isinstance(hooks, dict) and not hooks and settings.get("hooks") and not keep_hooks:
         del result["hooks"]
-    return result
+
+
+def foreign_entries(settings: dict[str, Any], event: str, path: str = "settings") -> int:
+    """How many hook entries that are not posttool's the settings hold for `event`."""
+    count = 0
+    for group in _event_groups(settings, event, path) or []:
+        if isinstance(group, dict) and isinstance(group.get("hooks"), list):
+            count += sum(1 for entry in group["hooks"] if not is_ours(entry))
+    return count
+
+
+def names_event(settings: dict[str, Any], event: str) -> bool:
+    hooks = settings.get("hooks")
+    return isinstance(hooks, dict) and event in hooks
 
 
 def _drop_emptied(groups: list[Any], settings_groups: list[Any]) -> None:

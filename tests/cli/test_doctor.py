@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -11,9 +13,17 @@ from typing import Any
 import pytest
 
 from posttool.cli import doctor
+from posttool.cli import settings as claude_settings
+from tests.cli.claude_fake import NEW, OLD, put_claude_on_path
 from tests.conftest import run_cli
 
 SHIM = '#!/usr/bin/env bash\nexec "$HOME/.pyenv/libexec/pyenv" exec python "$@"\n'
+
+
+@pytest.fixture(autouse=True)
+def new_claude(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Claude Code that understands PostToolUseFailure, unless a test says otherwise."""
+    put_claude_on_path(tmp_path / "claude-bin", monkeypatch, NEW)
 
 
 def user_settings() -> Path:
@@ -41,7 +51,9 @@ def test_doctor_passes_after_install(home: Path, tmp_path: Path) -> None:
     lines = out.splitlines()
     assert [line.split()[1] for line in lines] == [
         "settings",
+        "claude",
         "interpreter",
+        "bytecode",
         "answers",
         "ruff",
         "home",
@@ -57,7 +69,7 @@ def test_doctor_without_install_fails_with_a_fix(home: Path, tmp_path: Path) -> 
     result = run_cli("doctor", cwd=tmp_path)
     assert result.returncode == 1
     first = result.stdout.decode().splitlines()[0]
-    assert first.startswith("FAIL") and "fix: run `posttool install`" in first
+    assert first.startswith("FAIL") and "fix: run `" in first and " install`" in first
 
 
 def test_doctor_json(home: Path, tmp_path: Path) -> None:
@@ -90,10 +102,12 @@ def test_doctor_reports_a_missing_interpreter(home: Path, tmp_path: Path) -> Non
 def test_doctor_reports_a_half_wired_install(home: Path, tmp_path: Path) -> None:
     run_cli("install")
     value = json.loads(user_settings().read_text())
-    del value["hooks"]["PostToolUseFailure"]
+    del value["hooks"]["PostToolUse"]
     user_settings().write_text(json.dumps(value))
     found = checks(run_cli("doctor", "--json", cwd=tmp_path))["settings"]
-    assert found["status"] == "fail" and "PostToolUseFailure" in found["detail"]
+    assert found["status"] == "fail" and "not PostToolUse" in found["detail"]
+    run_fix(found["fix"], tmp_path)
+    assert len(claude_settings.find(json.loads(user_settings().read_text()))) == 2
 
 
 def test_doctor_reports_invalid_settings_json(home: Path, tmp_path: Path) -> None:
@@ -152,3 +166,102 @@ def test_with_home_replaces_or_adds_the_home() -> None:
     assert doctor.with_home(["p", "run", "--home", "/a"], "/t") == ["p", "run", "--home", "/t"]
     assert doctor.with_home(["p", "run", "--home=/a"], "/t") == ["p", "run", "--home", "/t"]
     assert doctor.with_home(["p", "run"], "/t") == ["p", "run", "--home", "/t"]
+
+
+# --- Claude Code versions: every fix doctor gives must leave a working setup ------------------
+
+
+def fix_command(fix: str) -> list[str]:
+    """The first backticked command of a fix."""
+    return shlex.split(fix.split("`")[1])
+
+
+def run_fix(fix: str, cwd: Path) -> None:
+    done = subprocess.run(fix_command(fix), cwd=cwd, capture_output=True, check=False)
+    assert done.returncode == 0, done.stderr.decode()
+
+
+def test_failure_event_on_an_old_claude_fails_and_the_fix_repairs_it(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_cli("install")  # 2.0.59: both entries
+    put_claude_on_path(tmp_path / "old-bin", monkeypatch, OLD)
+    result = run_cli("doctor", "--json", cwd=tmp_path)
+    assert result.returncode == 1
+    found = [c for c in json.loads(result.stdout)["checks"] if c["status"] == "fail"]
+    assert len(found) == 1 and found[0]["check"] == "claude"
+    assert "rejects this file" in found[0]["detail"]
+    command = fix_command(found[0]["fix"])
+    assert os.path.isabs(command[0]) and "install" in command
+    run_fix(found[0]["fix"], tmp_path)
+    assert "PostToolUseFailure" not in json.loads(user_settings().read_text())["hooks"]
+    again = checks(run_cli("doctor", "--json", cwd=tmp_path))
+    assert again["claude"]["status"] == "ok" and again["settings"]["status"] == "ok"
+
+
+def test_missing_failure_event_on_a_new_claude_warns_and_the_fix_adds_it(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    put_claude_on_path(tmp_path / "none-bin", monkeypatch, None)
+    run_cli("install")  # version unknown: PostToolUse only
+    put_claude_on_path(tmp_path / "new-bin", monkeypatch, NEW)
+    result = run_cli("doctor", "--json", cwd=tmp_path)
+    claude = [c for c in json.loads(result.stdout)["checks"] if c["check"] == "claude"]
+    assert [c["status"] for c in claude] == ["ok", "warn"]
+    run_fix(claude[1]["fix"], tmp_path)
+    value = json.loads(user_settings().read_text())
+    assert [event for event, _ in claude_settings.find(value)] == list(claude_settings.EVENTS)
+
+
+def test_a_stated_version_is_carried_into_the_fix(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    put_claude_on_path(tmp_path / "none-bin", monkeypatch, None)
+    run_cli("install")
+    result = run_cli("doctor", "--json", "--claude-version", "2.0.61", cwd=tmp_path)
+    claude = [c for c in json.loads(result.stdout)["checks"] if c["check"] == "claude"]
+    assert claude[1]["status"] == "warn" and "--claude-version 2.0.61" in claude[1]["fix"]
+    run_fix(claude[1]["fix"], tmp_path)  # without the flag, install could not add the entry
+    assert len(claude_settings.find(json.loads(user_settings().read_text()))) == 2
+
+
+def test_an_unknown_version_asks_for_it(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    put_claude_on_path(tmp_path / "none-bin", monkeypatch, None)
+    run_cli("install")
+    found = checks(run_cli("doctor", "--json", cwd=tmp_path))["claude"]
+    assert found["status"] == "warn" and "--claude-version" in found["fix"]
+
+
+def test_the_users_own_failure_hooks_on_an_old_claude_are_theirs_to_remove(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    put_claude_on_path(tmp_path / "old-bin", monkeypatch, OLD)
+    run_cli("install")
+    value = json.loads(user_settings().read_text())
+    mine = {"matcher": "*", "hooks": [{"type": "command", "command": "notify"}]}
+    value["hooks"]["PostToolUseFailure"] = [mine]
+    user_settings().write_text(json.dumps(value))
+    found = checks(run_cli("doctor", "--json", cwd=tmp_path))["claude"]
+    assert found["status"] == "fail" and "by hand" in found["fix"]
+
+
+def test_an_old_console_script_command_is_flagged(home: Path, tmp_path: Path) -> None:
+    script = os.path.join(os.path.dirname(sys.executable), "posttool")
+    if not os.path.exists(script):
+        pytest.skip("no console script in this environment")
+    wire(f"{script} run --home {home}")
+    found = checks(run_cli("doctor", "--json", cwd=tmp_path))["command"]
+    assert found["status"] == "warn" and "launcher" in found["detail"]
+    assert " install" in found["fix"]
+
+
+def test_a_missing_launcher_fails_with_a_fix(home: Path, tmp_path: Path) -> None:
+    run_cli("install")
+    for launcher in (home / "launch").iterdir():
+        launcher.unlink()
+    found = checks(run_cli("doctor", "--json", cwd=tmp_path))["interpreter"]
+    assert found["status"] == "fail" and "missing" in found["detail"]
+    run_fix(found["fix"], tmp_path)
+    assert list((home / "launch").iterdir())

@@ -14,6 +14,7 @@ import pytest
 
 from posttool.cli import settings as claude_settings
 from posttool.cli.launcher import home_of, launcher_of
+from tests.cli.claude_fake import NEW, put_claude_on_path
 from tests.conftest import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,6 +30,12 @@ CLAUDE_STYLE = {  # as Claude Code writes it: JSON.stringify(value, null, 2)
     },
     "statusLine": {"type": "command", "command": "echo ☃"},
 }
+
+
+@pytest.fixture(autouse=True)
+def new_claude(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Claude Code that understands PostToolUseFailure, unless a test says otherwise."""
+    put_claude_on_path(tmp_path / "claude-bin", monkeypatch, NEW)
 
 
 def user_settings() -> Path:
@@ -88,7 +95,8 @@ def test_install_adds_both_events_with_the_running_interpreter_and_the_home(home
         assert value["hooks"][event][-1]["matcher"] == "*"
     command = entries[0][1]["command"]
     words = shlex.split(command)
-    assert words[0] == os.path.join(os.path.dirname(sys.executable), "posttool")
+    assert words[:3] == [sys.executable, "-I", "-S"]
+    assert Path(words[3]).parent == home / "launch" and words[4] == "run"
     assert "shims" not in Path(words[0]).parts
     assert home_of(words) == str(home)
     assert entries[0][1]["timeout"] == claude_settings.TIMEOUT_S
@@ -146,7 +154,7 @@ def test_dry_run_prints_a_diff_and_writes_nothing(home: Path) -> None:
     original = write_json(user_settings(), CLAUDE_STYLE)
     out = ok(run_cli("install", "--dry-run"))
     assert f"--- {user_settings()}" in out
-    assert any(line.startswith("+") and "posttool run --home" in line for line in out.splitlines())
+    assert any(line.startswith("+") and " run --home " in line for line in out.splitlines())
     assert "\033[" not in out  # not a terminal: plain text
     assert user_settings().read_text() == original
     assert not (home / "backups").exists()
@@ -157,7 +165,7 @@ def test_uninstall_dry_run_shows_the_removal(home: Path) -> None:
     ok(run_cli("install"))
     installed = user_settings().read_text()
     out = ok(run_cli("uninstall", "--dry-run"))
-    assert any(line.startswith("-") and "posttool run" in line for line in out.splitlines())
+    assert any(line.startswith("-") and " run --home " in line for line in out.splitlines())
     assert user_settings().read_text() == installed
 
 
@@ -314,3 +322,185 @@ def test_project_scope_run_from_the_home_folder_is_the_user_file(home: Path) -> 
     out = ok(run_cli("install", "--scope", "project", cwd=os.environ["HOME"]))
     assert str(user_settings()) in out
     assert "also installed" not in out
+
+
+# --- Claude Code versions ----------------------------------------------------------------------
+
+
+def events_written() -> list[str]:
+    return [event for event, _ in posttool_entries(json.loads(user_settings().read_text()))]
+
+
+@pytest.mark.parametrize(
+    ("version", "events", "said"),
+    [
+        ("2.0.59", ["PostToolUse", "PostToolUseFailure"], "understands it"),
+        ("2.1.3", ["PostToolUse", "PostToolUseFailure"], "understands it"),
+        ("2.0.55", ["PostToolUse"], "rejects a settings file"),
+        ("1.0.128", ["PostToolUse"], "rejects a settings file"),
+        ("2.0.57", ["PostToolUse"], "not known"),
+    ],
+)
+def test_the_failure_event_is_written_only_where_it_is_understood(
+    version: str, events: list[str], said: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    put_claude_on_path(tmp_path / "other-bin", monkeypatch, version)
+    out = ok(run_cli("install"))
+    assert events_written() == events
+    assert f"Claude Code {version}" in out and said in out
+
+
+def test_without_claude_only_the_safe_entry_is_written_and_the_flag_is_asked_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    put_claude_on_path(tmp_path / "empty-bin", monkeypatch, None)
+    out = ok(run_cli("install"))
+    assert events_written() == ["PostToolUse"]
+    assert "version unknown" in out and "--claude-version" in out
+
+
+def test_a_dry_run_says_what_it_would_leave_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    put_claude_on_path(tmp_path / "empty-bin", monkeypatch, None)
+    out = ok(run_cli("install", "--dry-run"))
+    assert "version unknown" in out and "--claude-version" in out
+    assert "PostToolUseFailure" not in "".join(
+        line for line in out.splitlines() if line.startswith("+")
+    )
+    assert not user_settings().exists()
+
+
+def test_a_stated_version_wins_over_claude(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    put_claude_on_path(tmp_path / "empty-bin", monkeypatch, None)
+    out = ok(run_cli("install", "--claude-version", "2.0.60"))
+    assert events_written() == ["PostToolUse", "PostToolUseFailure"]
+    assert "from --claude-version" in out
+
+
+def test_a_claude_that_prints_no_version_is_unknown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    put_claude_on_path(tmp_path / "odd-bin", monkeypatch, None, printed="command not found")
+    out = ok(run_cli("install"))
+    assert events_written() == ["PostToolUse"]
+    assert "version unknown" in out
+
+
+@pytest.mark.parametrize("value", ["latest", "2", "2.0.x", ""])
+def test_a_bad_claude_version_is_one_line_and_exit_2(value: str, home: Path) -> None:
+    result = run_cli("install", "--claude-version", value)
+    assert result.returncode == 2
+    assert result.stderr.decode().count("\n") == 1
+    assert not user_settings().exists()
+
+
+def test_installing_for_an_old_claude_takes_posttools_failure_entry_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ok(run_cli("install"))  # 2.0.59: both entries
+    put_claude_on_path(tmp_path / "old-bin", monkeypatch, "2.0.55")
+    out = ok(run_cli("install"))
+    value = json.loads(user_settings().read_text())
+    assert "PostToolUseFailure" not in value["hooks"]
+    assert events_written() == ["PostToolUse"]
+    assert "warning" not in out
+
+
+def test_an_old_claude_is_warned_about_the_users_own_failure_hooks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mine = {"matcher": "Bash", "hooks": [{"type": "command", "command": "notify failed"}]}
+    write_json(user_settings(), {"hooks": {"PostToolUseFailure": [mine]}})
+    put_claude_on_path(tmp_path / "old-bin", monkeypatch, "2.0.50")
+    out = ok(run_cli("install"))
+    value = json.loads(user_settings().read_text())
+    assert value["hooks"]["PostToolUseFailure"] == [mine]  # the user's, never touched
+    assert "warning: this file still names PostToolUseFailure (1 hook(s) of your own)" in out
+
+
+# --- the file as the user wrote it --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["{}\n", '{"hooks": {}}\n', '{\n    "hooks": {}\n}\n', ""])
+def test_a_file_that_existed_survives_install_and_uninstall(text: str, home: Path) -> None:
+    user_settings().parent.mkdir(parents=True)
+    user_settings().write_text(text)
+    ok(run_cli("install"))
+    ok(run_cli("uninstall"))
+    assert user_settings().exists()
+    if text.strip():
+        assert user_settings().read_text() == text
+
+
+@pytest.mark.parametrize("command", ["install", "uninstall", "uninstall --restore"])
+def test_a_read_only_settings_file_is_refused(command: str, home: Path) -> None:
+    write_json(user_settings(), CLAUDE_STYLE)
+    if command != "install":
+        ok(run_cli("install"))
+    original = user_settings().read_text()
+    user_settings().chmod(0o444)
+    result = run_cli(*command.split())
+    assert result.returncode == 1
+    err = result.stderr.decode()
+    assert err.count("\n") == 1 and "read-only" in err
+    assert user_settings().read_text() == original
+    assert oct(user_settings().stat().st_mode & 0o777) == "0o444"
+
+
+def test_restore_puts_back_the_newest_backup(home: Path) -> None:
+    original = write_json(user_settings(), CLAUDE_STYLE, indent=4)
+    ok(run_cli("install"))
+    out = ok(run_cli("uninstall", "--restore"))
+    assert "restored" in out
+    assert user_settings().read_text() == original
+    assert "nothing to do" in ok(run_cli("uninstall", "--restore"))
+
+
+def test_restore_without_a_backup_says_so(home: Path) -> None:
+    write_json(user_settings(), CLAUDE_STYLE)
+    result = run_cli("uninstall", "--restore")
+    assert result.returncode == 1 and "no backup of" in result.stderr.decode()
+
+
+def test_key_order_is_kept(home: Path) -> None:
+    value = {"zeta": 1, "hooks": {"Stop": []}, "alpha": {"b": 1, "a": 2}}
+    write_json(user_settings(), value)
+    ok(run_cli("install"))
+    written = json.loads(user_settings().read_text())
+    assert list(written) == ["zeta", "hooks", "alpha"]
+    assert next(iter(written["hooks"])) == "Stop" and list(written["alpha"]) == ["b", "a"]
+
+
+# --- the command it writes ------------------------------------------------------------------
+
+
+def test_the_written_command_answers_a_read(home: Path, session: Any) -> None:
+    ok(run_cli("install"))
+    command = posttool_entries(json.loads(user_settings().read_text()))[0][1]["command"]
+    import subprocess
+
+    done = subprocess.run(
+        shlex.split(command),
+        input=json.dumps(session.event("02")).encode(),
+        capture_output=True,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": "/nonexistent"},
+        check=False,
+    )
+    assert done.returncode == 0 and done.stderr == b""
+    assert json.loads(done.stdout) is not None
+
+
+def test_a_launcher_whose_posttool_is_gone_still_answers(home: Path, tmp_path: Path) -> None:
+    from posttool.cli.launch_file import launcher_text
+
+    home.mkdir()
+    launcher = tmp_path / "posttool-x.py"
+    launcher.write_text(launcher_text(sys.executable, [str(tmp_path / "nothing")], str(home)))
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, "-I", "-S", str(launcher), "run"], input=b"{}", capture_output=True
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, b"{}\n", b"")
+    assert "cannot import posttool" in (home / "posttool.log").read_text()
