@@ -315,6 +315,8 @@ def _update_commands(event: Event, state: State, benign: bool, sig: str | None) 
     facts = event.command_facts
     if facts is None:
         return
+    from posttool.lib.commands import task_roles
+
     tools_run = state.doc["tools_run"]
     for words in facts.words:
         if not words:
@@ -323,6 +325,9 @@ def _update_commands(event: Event, state: State, benign: bool, sig: str | None) 
         for key in keys:
             tools_run.pop(key, None)
             tools_run[key] = c
+        for role in task_roles(words):
+            tools_run.pop(f"task:{role}", None)
+            tools_run[f"task:{role}"] = c
 
 
 def _update_errors(

@@ -333,6 +333,86 @@ def command_shape(all_words: list[list[str]], kinds: list[str]) -> str:
     return ""
 
 
+# --- the project's own check tasks -------------------------------------------------------
+# `make lint`, `npm run typecheck`, `tox -e lint`, `pre-commit run`: the project's task runner
+# runs its own linter/formatter/type checker; dev_toolchain_suggest counts them as run
+# (recorded as `task:<role>` in `tools_run`). The roles are the toolchain table's.
+
+TASK_RUNNERS = {"make", "just", "task", "mage", "invoke", "inv", "rake", "deno"}
+JS_BUILTINS = {"install", "i", "add", "remove", "ci", "exec", "dlx", "x", "create", "init"}
+ROLE_WORDS = {
+    "lint": {"lint", "lints", "linter", "linting", "eslint", "ruff", "flake8", "pylint", "clippy"},
+    "format": {"format", "formatting", "fmt", "prettier", "black", "isort", "style"},
+    "types": {"typecheck", "typechecks", "type", "types", "typing", "tsc", "mypy", "pyright"},
+}
+ALL_ROLES = ("format", "lint", "types")
+AGGREGATE_WORDS = {"check", "checks", "ci", "verify", "validate", "qa", "precommit", "static"}
+
+
+def target_roles(target: str, aggregate: bool = True) -> set[str]:
+    """The roles a task name stands for: `lint:fix` → lint, `check:format` → format,
+    `type-check` → types; a whole-check name (`check`, `ci`, `verify`) → every role."""
+    name = target.lower()
+    for joined in ("type-check", "type_check", "type:check"):
+        name = name.replace(joined, "typecheck")
+    parts = set(name.replace(":", " ").replace("-", " ").replace("_", " ").split())
+    roles = {role for role, words in ROLE_WORDS.items() if parts & words}
+    if not roles and aggregate and parts & AGGREGATE_WORDS:
+        roles = set(ALL_ROLES)
+    return roles
+
+
+def _option_values(rest: list[str], flags: tuple[str, ...]) -> list[str]:
+    """Values of `-e lint,types` / `-elint` / `--session=lint`-style options."""
+    values: list[str] = []
+    for i, word in enumerate(rest):
+        for flag in flags:
+            if word == flag and i + 1 < len(rest):
+                values += rest[i + 1].split(",")
+            elif word.startswith(flag + "=") or (len(flag) == 2 and word.startswith(flag)):
+                values += word[len(flag) :].lstrip("=").split(",")
+    return values
+
+
+def task_targets(words: list[str]) -> tuple[list[str], bool]:
+    """(task names a segment runs through a task runner, runs the project's whole hook set)."""
+    if not words:
+        return [], False
+    tool, rest = words[0], words[1:]
+    args = [w for w in rest if not w.startswith("-") and "=" not in w]
+    if tool in ("pre-commit", "prek") and rest[:1] == ["run"]:
+        return [], True
+    if tool == "hatch" and rest[:1] == ["fmt"]:
+        return ["format", "lint"], False
+    if tool in TASK_RUNNERS:
+        return args, False
+    if tool in JS_RUNNERS and args:
+        if args[0] in ("run", "run-script"):
+            return args[1:2], False
+        return ([] if tool == "npm" or args[0] in JS_BUILTINS else args[:1]), False
+    if tool == "tox":
+        return _option_values(rest, ("-e",)), False
+    if tool == "nox":
+        return _option_values(rest, ("-s", "-e", "--session", "--sessions")), False
+    if tool == "ruff":  # `ruff .` is the old spelling of `ruff check .`
+        return ([] if rest[:1] == ["format"] else ["lint"]), False
+    if tool in INSPECT_TOOLS or tool in NOOP_TOOLS:  # `type ls` is the shell's builtin
+        return [], False
+    return [tool], False  # `poetry run lint`, `uv run ruff` (the wrapper is already dropped)
+
+
+def task_roles(words: list[str]) -> set[str]:
+    """The formatter/linter/type-checker roles one segment ran through the project's tools."""
+    targets, whole_hook_set = task_targets(words)
+    if whole_hook_set:
+        return set(ALL_ROLES)
+    through_runner = bool(words) and targets != [words[0]]
+    roles: set[str] = set()
+    for target in targets:
+        roles |= target_roles(target, aggregate=through_runner)
+    return roles
+
+
 # --- failures -----------------------------------------------------------------------------
 
 # The spec's patterns (§1.4). Every failure is classified, so they are implemented below with
