@@ -95,15 +95,16 @@ def verification_reminder(event: Event, state: State) -> Message | None:
     if not code_target(event, state):
         return None
     verification = state.doc["verification"]
-    fixes = verification["fix_iterations"]
     command = one_line(verification["last_test_cmd"], 120)
-    if fixes >= state.cfg("fix_iterations", 2) and verification["last_test_ok"] is False:
-        key = f"fix:{verification['last_failed_test_call']}"
+    streak = _longest_fail_streak(verification, state.cfg("fix_iterations", 2))
+    if streak is not None:
+        key = f"fix:{streak['call']}"
         if state.ready(key, calls=state.cfg("fix_cooldown_calls", 1000)):
             state.mark(key)
-            shown = f"`{command}`" if command else "The test command"
+            failed = one_line(streak["cmd"], 120)
+            shown = f"`{failed}`" if failed else "The test command"
             return Message(
-                f"{shown} has failed {fixes} times with edits in between. After this edit, "
+                f"{shown} has failed {streak['n']} times with edits in between. After this edit, "
                 "re-run it and read the whole failure before changing more; if it fails the same "
                 "way, revisit the diagnosis.",
                 "action",
@@ -121,6 +122,22 @@ def verification_reminder(event: Event, state: State) -> Message | None:
         f"checks{last_used} before calling this done.",
         "warn",
     )
+
+
+def _longest_fail_streak(verification: dict, threshold: int) -> dict | None:
+    """The test run that has failed most often (at least `threshold` times) with edits in
+    between and has not passed since; counts are per run (`commands.run_under_test`), so failures of
+    different commands never add up."""
+    streaks = verification.get("fail_streaks")
+    if not isinstance(streaks, dict):
+        return None
+    best = None
+    for streak in streaks.values():
+        if not isinstance(streak, dict) or not isinstance(streak.get("n"), int):
+            continue
+        if streak["n"] >= threshold and (best is None or streak["n"] >= best["n"]):
+            best = streak
+    return best
 
 
 # --- ui_verification_gate (§4.11) -------------------------------------------------------------

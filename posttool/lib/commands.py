@@ -333,6 +333,24 @@ def command_shape(all_words: list[list[str]], kinds: list[str]) -> str:
     return ""
 
 
+# --- test targets ---------------------------------------------------------------------------
+
+OUTPUT_ONLY_WORDS = {"2>&1", "1>&2", "&>/dev/null", ">/dev/null", "2>/dev/null"}
+
+
+def run_under_test(facts: CommandFacts) -> str:
+    """What a test command runs, so that failures of different runs are not counted together:
+    the test segments' tool and arguments, without the `cd` before them, the pipes after them
+    (`| tail -20`) and output redirections. `pytest -q 2>&1 | tail` and `pytest -q` are one
+    run; `go test ./a ./b` and `go test ./b` are two."""
+    parts: list[str] = []
+    for words in facts.words:
+        if not words or segment_kind(words) != "test":
+            continue
+        parts.append(" ".join(w for w in words if w not in OUTPUT_ONLY_WORDS and ">" not in w))
+    return " && ".join(parts)[:300] or facts.norm
+
+
 # --- the project's own check tasks -------------------------------------------------------
 # `make lint`, `npm run typecheck`, `tox -e lint`, `pre-commit run`: the project's task runner
 # runs its own linter/formatter/type checker; dev_toolchain_suggest counts them as run
