@@ -440,7 +440,6 @@ _EXIT_CODE = r"^Exit code (\d+)"
 _TRACEBACK_LAST = r"^([A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt))(:\s*(.*))?$"
 _ERRORISH = r"(?i)error|fatal:|ERR!|not found|denied|cannot|failed"
 _HEX_RUN = r"\b(?=[0-9a-f]*[0-9])[0-9a-f]{7,}\b"
-_DIGITS = r"\d+"
 SIGNATURE_SOURCE_CHARS = 2000
 SIGNATURE_SCAN_LINES = 1000
 
@@ -507,45 +506,28 @@ def mask_hex_words(text: str) -> str:
     return "".join(out)
 
 
-def mask_digit_runs(text: str) -> str:
-    """_DIGITS → `<n>`."""
-    out: list[str] = []
-    i = 0
-    while i < len(text):
-        if text[i].isdecimal():
-            i += len(_leading(text[i:], str.isdecimal))
-            out.append("<n>")
-        else:
-            out.append(text[i])
-            i += 1
-    return "".join(out)
-
-
 def error_line(body: str) -> str:
-    """The line an error signature is taken from (spec §1.4, step 1), not yet normalised.
+    """The line an error signature is taken from (spec §1.4, step 1, refined in
+    `diagnostics.pick_error`: located diagnostics first, never a quoted source line)."""
+    from posttool.lib.diagnostics import pick_error
 
-    Bounded for huge outputs: the traceback's last line is looked for in the last
-    `SIGNATURE_SCAN_LINES` lines, an error-ish line in the first ones, and each line is probed
-    on its first `SIGNATURE_SOURCE_CHARS` characters.
-    """
-    lines = body.splitlines()
-    for line in reversed(lines[-SIGNATURE_SCAN_LINES:]):
-        probe = line.strip()[:SIGNATURE_SOURCE_CHARS]
-        if is_exception_line(probe):
-            return probe
-    head = lines[:SIGNATURE_SCAN_LINES]
-    chosen = next((line for line in head if is_errorish(line[:SIGNATURE_SOURCE_CHARS])), "")
-    return chosen or next((line for line in head if line.strip()), "")
+    return pick_error(body)[0]
 
 
 def error_signature(family: str, body: str) -> str:
-    """Family-prefixed, normalised signature of an error text (spec §1.4)."""
+    """Family-prefixed signature of an error text: the error's message, lower-cased, with
+    paths, hex words and free-standing numbers masked, plus the file it points at
+    (` @src/app.py`) when it names one (spec §1.4, refined: see docs/decisions.md)."""
+    from posttool.lib.diagnostics import file_suffix, mask_numbers, pick_error
+
+    line, where = pick_error(body)
     # Token by token, not `re.sub(r"\S*[/\\]\S*")`, which is quadratic on a long token.
     # The signature keeps 120 characters; normalising more of a huge line only costs time.
-    tokens = error_line(body)[:SIGNATURE_SOURCE_CHARS].lower().split()
+    tokens = line[:SIGNATURE_SOURCE_CHARS].lower().split()
     text = " ".join("<path>" if "/" in tok or "\\" in tok else tok for tok in tokens)
-    text = mask_digit_runs(mask_hex_words(text))
-    text = " ".join(text.split())[:120]
+    text = mask_numbers(mask_hex_words(text))
+    suffix = file_suffix(where)
+    text = " ".join(text.split())[: 120 - len(suffix)] + suffix
     return f"{family}:{text}"
 
 

@@ -193,10 +193,11 @@ def test_errorish_matches_the_spec_pattern(line: str) -> None:
 def test_hex_and_digit_masks_match_the_spec_patterns(text: str) -> None:
     import re
 
-    from posttool.lib.commands import _DIGITS, _HEX_RUN, mask_digit_runs, mask_hex_words
+    from posttool.lib.commands import _HEX_RUN, mask_hex_words
+    from posttool.lib.diagnostics import _NUMBERS, mask_numbers
 
     assert mask_hex_words(text) == re.sub(_HEX_RUN, "<hex>", text)
-    assert mask_digit_runs(text) == re.sub(_DIGITS, "<n>", text)
+    assert mask_numbers(text) == re.sub(_NUMBERS, "<n>", text)
 
 
 @given(st.text(alphabet="Exit code 0123456789٣\nabc", max_size=30))
