@@ -123,7 +123,8 @@ class ToolRun:
             radon_thread.start()
         elif radon_cli:
             cmd = [radon_cli, "cc", "--json", "--min", self.settings.min_rank, self.path]
-            radon_proc = self.start(cmd, "radon")
+            # radon reads the file as UTF-8 and then fails on a byte-order mark Python accepts
+            radon_proc = self.start(cmd, "radon", {**os.environ, "RADONFILESENCODING": "utf-8-sig"})
         ruff_result = None
         if ruff_proc is not None:
             out = self.collect(ruff_proc, deadline, "ruff")
@@ -139,11 +140,11 @@ class ToolRun:
             radon_result = None if out is None else self.parse_radon_output(out)
         return ruff_result, radon_result
 
-    def start(self, argv: list[str], tool: str) -> Child | None:
+    def start(self, argv: list[str], tool: str, env: dict[str, str] | None = None) -> Child | None:
         from posttool.lib.spawn import start
 
         try:
-            return start(argv, self.cwd)
+            return start(argv, self.cwd, env)
         except OSError as exc:
             self.cacheable = False
             log(f"{HOOK}: cannot start {tool} ({argv[0]}): {exc}")

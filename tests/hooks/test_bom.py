@@ -7,6 +7,10 @@ the top of the file. No parser or line check may read the mark as a character.
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+
 import pytest
 
 from posttool.lib.astlite import parse
@@ -79,3 +83,36 @@ def test_mutable_default_is_still_found_in_a_bom_file(session: Session) -> None:
     text = write(session, "app.py", BOM + "def add(a, b=[]):\n    b.append(a)\n    return b\n")
     assert "[state_mutation_guard]" in text
     assert "mutable default" in text
+
+
+def test_radon_command_line_reads_a_bom_file(
+    session: Session, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The radon CLI (used when radon cannot be imported) is told the file may open with a BOM."""
+    from posttool.lib import lint, linters
+    from posttool.lib.config import Config
+
+    radon = Path(sys.executable).with_name("radon")
+    if not os.access(radon, os.X_OK):
+        pytest.skip("radon CLI not beside python")
+    monkeypatch.setattr(lint, "installed_radon_version", lambda: None)
+    branchy = "def pick(x):\n" + "".join(
+        f"    if x == {i}:\n        return {i}\n" for i in range(12)
+    )
+    target = session.project / "branchy.py"
+    target.write_bytes((BOM + branchy).encode())
+    raw = session.event(
+        "01",
+        tool_input={"file_path": str(target), "content": BOM + branchy},
+        tool_response={"filePath": str(target), "content": BOM + branchy},
+    )
+    settings = Config(
+        {
+            "quality_scanner.ruff_cmd": str(session.project / "no-ruff"),
+            "quality_scanner.radon_cmd": str(radon),
+        }
+    )
+    result = lint.scan_file(build_event(raw, now=0.0), settings, str(home))
+    assert result is not None
+    assert result["radon"] == linters.radon_blocks(branchy)
+    assert result["radon"][0][0] == "pick"
