@@ -7,8 +7,10 @@ formatter or type checker; after them, "no linter run yet" is false.
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from posttool.lib.commands import CommandFacts, task_roles
+from posttool.lib.commands import CommandFacts, run_under_test, task_roles
 from tests.conftest import Session, write_config
 from tests.hooks.quality_payloads import bash, labelled, write
 
@@ -112,3 +114,11 @@ def test_failed_task_still_ran(session: Session) -> None:
     )
     blocks = labelled(two_py_writes(session), HOOK)
     assert len(blocks) == 1 and "- lint:" not in blocks[0]
+
+
+@given(st.text(max_size=120))
+def test_task_roles_never_raise(command: str) -> None:
+    facts = CommandFacts(command)
+    for words in facts.words:
+        assert task_roles(words) <= ALL
+    assert isinstance(run_under_test(facts), str)
