@@ -226,7 +226,7 @@ def lesson_text(event: Event, sig: str) -> tuple[str, str]:
     match = "Error: " in text and re.search(r"(SyntaxError|IndentationError): (.*)", text)
     if match:
         return _syntax_lesson(event, text, match), _line_at(text, match.start())
-    from posttool.lib.commands import error_line
+    from posttool.lib.diagnostics import error_line
 
     return sig, one_line(error_line(event.error_body or text), LESSON_CHARS)
 

@@ -192,6 +192,8 @@ def _update_commands(event: Event, state: State, benign: bool, sig: str | None) 
     facts = event.command_facts
     if facts is None:
         return
+    from posttool.lib.commands import task_roles
+
     tools_run = state.doc["tools_run"]
     for words in facts.words:
         if not words:
@@ -200,6 +202,9 @@ def _update_commands(event: Event, state: State, benign: bool, sig: str | None) 
         for key in keys:
             tools_run.pop(key, None)
             tools_run[key] = c
+        for role in task_roles(words):
+            tools_run.pop(f"task:{role}", None)
+            tools_run[f"task:{role}"] = c
 
 
 def _update_errors(
@@ -297,6 +302,47 @@ def _record_test(event: Event, state: State, passed: bool | None) -> None:
         elif previous_call is not None and state.doc["counters"]["last_edit_call"] > previous_call:
             verification["fix_iterations"] += 1
         verification.update(last_test_ok=False, last_failed_test_call=event.call_index)
+    _record_fail_streak(event, state, passed)
+
+
+def _record_fail_streak(event: Event, state: State, passed: bool | None) -> None:
+    """Failures counted per test run (`commands.run_under_test`), so that "X has failed N times" is
+    about X. A pass clears its own run's count; a pass of the whole suite (a run that names no
+    target, such as `pytest -q`) clears every count."""
+    if passed is None or event.command_facts is None:
+        return
+    from posttool.lib.commands import run_under_test
+
+    verification = state.doc["verification"]
+    streaks = verification.setdefault("fail_streaks", {})  # a file from before the field
+    key = run_under_test(event.command_facts)
+    if passed:
+        if _names_no_target(event.command_facts):
+            streaks.clear()
+        streaks.pop(key, None)
+        return
+    streak = streaks.pop(key, None)
+    if not isinstance(streak, dict) or not isinstance(streak.get("n"), int):
+        streak = {"n": 1, "call": None, "cmd": ""}
+    elif isinstance(streak.get("call"), int) and (
+        state.doc["counters"]["last_edit_call"] > streak["call"]
+    ):
+        streak["n"] += 1
+    streak.update(call=event.call_index, cmd=event.cmd_norm)
+    streaks[key] = streak
+    verification["fix_iterations"] = streak["n"]
+
+
+def _names_no_target(facts: Any) -> bool:
+    """`pytest -q`, `npm test`, `go test ./...`: the whole suite, not a chosen file or test."""
+    from posttool.lib.commands import segment_kind
+
+    for words in facts.words:
+        if words and segment_kind(words) == "test":
+            args = [w for w in words[1:] if not w.startswith("-") and ">" not in w]
+            if any(a not in ("test", "tests", "run", "./...", ".") for a in args):
+                return False
+    return True
 
 
 def python_imports(text: str) -> list[str]:

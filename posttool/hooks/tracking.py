@@ -80,21 +80,34 @@ def _similar_commands(event: Event, state: State) -> Message | None:
     first = state.call_index - window
     norms = {c["c"]: c.get("norm", "") for c in state.doc["commands"]}
     norms[state.call_index] = event.cmd_norm
-    matched = {
-        norms.get(r["c"], f"#{r['c']}")
+    calls = [
+        r["c"]
         for r in _records(state)
         if r["c"] > first and r["fam"] == "bash" and r["shape"] == shape
-    }
-    matched.add(event.cmd_norm)
+    ]
+    matched = {norms.get(c, f"#{c}") for c in calls} | {event.cmd_norm}
     key = f"similar_commands:{shape}"
     if len(matched) < threshold or not state.ready(key, calls=state.cfg("cooldown_calls", 20)):
         return None
+    count = _repeated_work(event, state, calls)
+    if count < threshold:
+        return None
     state.mark(key)
     return Message(
-        f"{len(matched)} similar `{shape} …` commands in the last {window} calls; one small "
+        f"{count} similar `{shape} …` commands in the last {window} calls; one small "
         "script or loop can do the rest in a single call.",
         "info",
     )
+
+
+def _repeated_work(event: Event, state: State, calls: list[int]) -> int:
+    """How many of these commands are one job with trivially varying arguments: distinct
+    hand-written text (`gh issue close 22 --comment "…"`) makes each command its own work."""
+    from posttool.lib.repetition import repeated_count
+
+    texts = {c["c"]: c.get("cmd") or c.get("norm", "") for c in state.doc["commands"]}
+    texts[state.call_index] = event.command
+    return repeated_count([texts.get(c, "") for c in calls] + [event.command])
 
 
 def _same_edit(event: Event, state: State) -> Message | None:
@@ -185,7 +198,7 @@ def _repeat_error(event: Event, state: State) -> tuple[str, Message] | None:
     same = [r for r in window if r["sig"] == sig]
     if len(same) < state.cfg("repeat_error_count", 3):
         return None
-    from posttool.lib.commands import error_line
+    from posttool.lib.diagnostics import error_line
 
     excerpt = one_line(error_line(event.error_body or event.error_text), 100).replace("`", "'")
     first = same[0]["c"]

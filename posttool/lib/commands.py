@@ -10,7 +10,7 @@ import os
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    pass
 
 WRAPPERS = {"sudo", "time", "nice", "env", "command", "exec", "npx", "bunx"}
 TWO_WORD_WRAPPERS = {
@@ -333,122 +333,102 @@ def command_shape(all_words: list[list[str]], kinds: list[str]) -> str:
     return ""
 
 
-# --- failures -----------------------------------------------------------------------------
+# --- test targets ---------------------------------------------------------------------------
 
-# The spec's patterns (§1.4). Every failure is classified, so they are implemented below with
-# string operations that give the same answers (the tests check them against these patterns):
-# `re` costs ~6 ms of imports, more than everything else a failure needs.
-_EXIT_CODE = r"^Exit code (\d+)"
-_TRACEBACK_LAST = r"^([A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt))(:\s*(.*))?$"
-_ERRORISH = r"(?i)error|fatal:|ERR!|not found|denied|cannot|failed"
-_HEX_RUN = r"\b(?=[0-9a-f]*[0-9])[0-9a-f]{7,}\b"
-_DIGITS = r"\d+"
-SIGNATURE_SOURCE_CHARS = 2000
-SIGNATURE_SCAN_LINES = 1000
+OUTPUT_ONLY_WORDS = {"2>&1", "1>&2", "&>/dev/null", ">/dev/null", "2>/dev/null"}
 
 
-def parse_failure(error: str) -> tuple[int | None, str]:
-    """(exit code from a first line `Exit code N`, the error without that line)."""
-    first, _, rest = error.partition("\n")
-    if first.startswith(EXIT_CODE_PREFIX):
-        digits = _leading(first[len(EXIT_CODE_PREFIX) :], str.isdecimal)
-        if digits:
-            return int(digits), rest
-    return None, error
-
-
-EXIT_CODE_PREFIX = "Exit code "
-EXCEPTION_SUFFIXES = ("Error", "Exception", "Exit", "Interrupt")
-ERRORISH_WORDS = ("error", "fatal:", "err!", "not found", "denied", "cannot", "failed")
-ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
-HEX_DIGITS = frozenset("0123456789abcdef")
-DECIMAL_DIGITS = frozenset("0123456789")
-
-
-def _leading(text: str, keep: Callable[[str], bool]) -> str:
-    end = 0
-    while end < len(text) and keep(text[end]):
-        end += 1
-    return text[:end]
-
-
-def _is_word_char(char: str) -> bool:
-    return char.isalnum() or char == "_"
-
-
-def is_exception_line(line: str) -> bool:
-    """_TRACEBACK_LAST: `SomeError` or `pkg.SomeError: message` (a traceback's last line)."""
-    name = line.partition(":")[0]
-    if not name or name[0] not in ASCII_LETTERS or not name.endswith(EXCEPTION_SUFFIXES):
-        return False
-    suffix = next(s for s in EXCEPTION_SUFFIXES if name.endswith(s))
-    if len(name) <= len(suffix):
-        return False
-    return all(_is_word_char(c) or c == "." for c in name[1:])
-
-
-def is_errorish(line: str) -> bool:
-    """_ERRORISH, case-insensitive."""
-    lowered = line.lower()
-    return any(word in lowered for word in ERRORISH_WORDS)
-
-
-def mask_hex_words(text: str) -> str:
-    """_HEX_RUN → `<hex>`: a whole word of 7+ hex digits with at least one decimal digit."""
-    out: list[str] = []
-    i = 0
-    while i < len(text):
-        if not _is_word_char(text[i]):
-            out.append(text[i])
-            i += 1
+def run_under_test(facts: CommandFacts) -> str:
+    """What a test command runs, so that failures of different runs are not counted together:
+    the test segments' tool and arguments, without the `cd` before them, the pipes after them
+    (`| tail -20`) and output redirections. `pytest -q 2>&1 | tail` and `pytest -q` are one
+    run; `go test ./a ./b` and `go test ./b` are two."""
+    parts: list[str] = []
+    for words in facts.words:
+        if not words or segment_kind(words) != "test":
             continue
-        word = _leading(text[i:], _is_word_char)
-        is_hex = len(word) >= 7 and HEX_DIGITS.issuperset(word)
-        out.append("<hex>" if is_hex and not DECIMAL_DIGITS.isdisjoint(word) else word)
-        i += len(word)
-    return "".join(out)
+        parts.append(" ".join(w for w in words if w not in OUTPUT_ONLY_WORDS and ">" not in w))
+    return " && ".join(parts)[:300] or facts.norm
 
 
-def mask_digit_runs(text: str) -> str:
-    """_DIGITS → `<n>`."""
-    out: list[str] = []
-    i = 0
-    while i < len(text):
-        if text[i].isdecimal():
-            i += len(_leading(text[i:], str.isdecimal))
-            out.append("<n>")
-        else:
-            out.append(text[i])
-            i += 1
-    return "".join(out)
+# --- the project's own check tasks -------------------------------------------------------
+# `make lint`, `npm run typecheck`, `tox -e lint`, `pre-commit run`: the project's task runner
+# runs its own linter/formatter/type checker; dev_toolchain_suggest counts them as run
+# (recorded as `task:<role>` in `tools_run`). The roles are the toolchain table's.
+
+TASK_RUNNERS = {"make", "just", "task", "mage", "invoke", "inv", "rake", "deno"}
+JS_BUILTINS = {"install", "i", "add", "remove", "ci", "exec", "dlx", "x", "create", "init"}
+ROLE_WORDS = {
+    "lint": {"lint", "lints", "linter", "linting", "eslint", "ruff", "flake8", "pylint", "clippy"},
+    "format": {"format", "formatting", "fmt", "prettier", "black", "isort", "style"},
+    "types": {"typecheck", "typechecks", "type", "types", "typing", "tsc", "mypy", "pyright"},
+}
+ALL_ROLES = ("format", "lint", "types")
+AGGREGATE_WORDS = {"check", "checks", "ci", "verify", "validate", "qa", "precommit", "static"}
 
 
-def error_line(body: str) -> str:
-    """The line an error signature is taken from (spec §1.4, step 1), not yet normalised.
-
-    Bounded for huge outputs: the traceback's last line is looked for in the last
-    `SIGNATURE_SCAN_LINES` lines, an error-ish line in the first ones, and each line is probed
-    on its first `SIGNATURE_SOURCE_CHARS` characters.
-    """
-    lines = body.splitlines()
-    for line in reversed(lines[-SIGNATURE_SCAN_LINES:]):
-        probe = line.strip()[:SIGNATURE_SOURCE_CHARS]
-        if is_exception_line(probe):
-            return probe
-    head = lines[:SIGNATURE_SCAN_LINES]
-    chosen = next((line for line in head if is_errorish(line[:SIGNATURE_SOURCE_CHARS])), "")
-    return chosen or next((line for line in head if line.strip()), "")
+def target_roles(target: str, aggregate: bool = True) -> set[str]:
+    """The roles a task name stands for: `lint:fix` → lint, `check:format` → format,
+    `type-check` → types; a whole-check name (`check`, `ci`, `verify`) → every role."""
+    name = target.lower()
+    for joined in ("type-check", "type_check", "type:check"):
+        name = name.replace(joined, "typecheck")
+    parts = set(name.replace(":", " ").replace("-", " ").replace("_", " ").split())
+    roles = {role for role, words in ROLE_WORDS.items() if parts & words}
+    if not roles and aggregate and parts & AGGREGATE_WORDS:
+        roles = set(ALL_ROLES)
+    return roles
 
 
-def error_signature(family: str, body: str) -> str:
-    """Family-prefixed, normalised signature of an error text (spec §1.4)."""
-    # Token by token, not `re.sub(r"\S*[/\\]\S*")`, which is quadratic on a long token.
-    # The signature keeps 120 characters; normalising more of a huge line only costs time.
-    tokens = error_line(body)[:SIGNATURE_SOURCE_CHARS].lower().split()
-    text = " ".join("<path>" if "/" in tok or "\\" in tok else tok for tok in tokens)
-    text = mask_digit_runs(mask_hex_words(text))
-    text = " ".join(text.split())[:120]
-    return f"{family}:{text}"
+def _option_values(rest: list[str], flags: tuple[str, ...]) -> list[str]:
+    """Values of `-e lint,types` / `-elint` / `--session=lint`-style options."""
+    values: list[str] = []
+    for i, word in enumerate(rest):
+        for flag in flags:
+            if word == flag and i + 1 < len(rest):
+                values += rest[i + 1].split(",")
+            elif word.startswith(flag + "=") or (len(flag) == 2 and word.startswith(flag)):
+                values += word[len(flag) :].lstrip("=").split(",")
+    return values
+
+
+def task_targets(words: list[str]) -> tuple[list[str], bool]:
+    """(task names a segment runs through a task runner, runs the project's whole hook set)."""
+    if not words:
+        return [], False
+    tool, rest = words[0], words[1:]
+    args = [w for w in rest if not w.startswith("-") and "=" not in w]
+    if tool in ("pre-commit", "prek") and rest[:1] == ["run"]:
+        return [], True
+    if tool == "hatch" and rest[:1] == ["fmt"]:
+        return ["format", "lint"], False
+    if tool in TASK_RUNNERS:
+        return args, False
+    if tool in JS_RUNNERS and args:
+        if args[0] in ("run", "run-script"):
+            return args[1:2], False
+        return ([] if tool == "npm" or args[0] in JS_BUILTINS else args[:1]), False
+    if tool == "tox":
+        return _option_values(rest, ("-e",)), False
+    if tool == "nox":
+        return _option_values(rest, ("-s", "-e", "--session", "--sessions")), False
+    if tool == "ruff":  # `ruff .` is the old spelling of `ruff check .`
+        return ([] if rest[:1] == ["format"] else ["lint"]), False
+    if tool in INSPECT_TOOLS or tool in NOOP_TOOLS:  # `type ls` is the shell's builtin
+        return [], False
+    return [tool], False  # `poetry run lint`, `uv run ruff` (the wrapper is already dropped)
+
+
+def task_roles(words: list[str]) -> set[str]:
+    """The formatter/linter/type-checker roles one segment ran through the project's tools."""
+    targets, whole_hook_set = task_targets(words)
+    if whole_hook_set:
+        return set(ALL_ROLES)
+    through_runner = bool(words) and targets != [words[0]]
+    roles: set[str] = set()
+    for target in targets:
+        roles |= target_roles(target, aggregate=through_runner)
+    return roles
 
 
 def is_benign_failure(

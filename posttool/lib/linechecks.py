@@ -1,6 +1,7 @@
 """Checks over the added lines of an edit that need no parser: placeholders (any language, used
 by code_quality_gate and the `stub_written` reducer) and the JavaScript/TypeScript checks of
-code_quality_gate (§4.12) and state_mutation_guard (§4.14).
+code_quality_gate (§4.12) and state_mutation_guard (§4.14). (The `*Sync` call check was removed:
+on real code it flagged start-up reads and CLI scripts, see docs/precision-rules.md.)
 
 Every pattern is free of nested quantifiers, and every function is linear in the added text
 (names looked up in the rest of the text are capped), so a huge edit stays cheap.
@@ -27,13 +28,6 @@ PLACEHOLDER = (
 JS_EXTENSIONS = (".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs")
 LOOP_START = r"\bfor\s*\(|\.forEach\s*\("
 LOOKBACK = 3  # await_in_loop: the loop must begin within this many added lines before
-SYNC_CALLS = r"\b(readFileSync|writeFileSync|execSync|spawnSync)\s*\("
-SYNC_ADVICE = {
-    "readFileSync": "use `await fs.promises.readFile(...)`",
-    "writeFileSync": "use `await fs.promises.writeFile(...)`",
-    "execSync": "use the promise form of `execFile`/`exec` and await it",
-    "spawnSync": "use `spawn` and await its exit",
-}
 ARRAY_MUTATION = r"(?<![\w$.])([A-Za-z_$][\w$]*)\.(push|pop|shift|unshift|splice|sort|reverse)\("
 MAX_MUTATED_NAMES = 20
 COPY_FIRST = {
@@ -110,19 +104,19 @@ def await_in_loops(added: Added) -> Iterator[tuple[int | None, str, bool]]:
             depth = between.count("{") - between.count("}")
             braceless = "{" not in between and index - start <= 1
             if depth > 0 or braceless:
-                yield added[index][0], texts[start], loop.group().startswith(".")
+                if not _is_sequential_loop(texts[start][loop.start() :], text[: awaited.start()]):
+                    yield added[index][0], texts[start], loop.group().startswith(".")
                 break
 
 
-def sync_calls_in_async(added: Added, content: str) -> Iterator[tuple[int | None, str]]:
-    """(line, function) for `readFileSync`/`writeFileSync`/`execSync`/`spawnSync` added to a
-    file that contains `async `."""
-    if "async " not in content:
-        return
-    for line_no, text in added:
-        match = re.search(SYNC_CALLS, text)
-        if match:
-            yield line_no, match.group(1)
+def _is_sequential_loop(loop_text: str, before_await: str) -> bool:
+    """Loops whose awaits must run one after another: a counter loop (`for (let attempt = 0;
+    …; attempt++)`, a retry or a poll, not a walk over items) and an await whose result
+    leaves the loop (`return await fn()`: the first success ends it)."""
+    header = loop_text.partition(")")[0]
+    if not loop_text.startswith(".") and ";" in header and ".length" not in header:
+        return True
+    return before_await.rstrip().endswith("return")
 
 
 def mutate_then_set(added: Added) -> Iterator[tuple[int | None, str, str, str]]:

@@ -209,7 +209,12 @@ def _walk_tree(walk: _Walk, tree: ast.Module) -> None:
             _check_nesting(walk, ctx[0], inner_blocks)
             first = node.test if isinstance(node, ast.While) else node.iter
             children = [(first, ctx, loops, blocks, in_loop, hot)]
-            children += [(s, ctx, inner_loops, inner_blocks, True, inner_hot) for s in node.body]
+            # a `while` body is pagination or a retry (each call needs the previous answer):
+            # not a query per item, so only `for` bodies count for n_plus_one
+            per_item = in_loop or not isinstance(node, ast.While)
+            children += [
+                (s, ctx, inner_loops, inner_blocks, per_item, inner_hot) for s in node.body
+            ]
             children += [(s, ctx, loops, inner_blocks, in_loop, inner_hot) for s in node.orelse]
         elif isinstance(node, ast.If):
             header = node.lineno

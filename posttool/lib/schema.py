@@ -91,6 +91,9 @@ ERROR_RECORD = {
     "path": Nullable(str),
     "resolved_call": Nullable(int),
 }
+# A test run's failures since it last passed, counted like `fix_iterations` (one per failure with
+# edits before it), keyed by `commands.run_under_test`; `cmd` is the command as last run.
+FAIL_STREAK = {"n": 0, "call": Nullable(int), "cmd": ""}
 SCAN_RECORD = {"hash": "", "findings": ListOf(list), "complex": ListOf(list)}
 HEALTH_RECORD = {
     "runs": 0,
@@ -142,6 +145,7 @@ SESSION_TEMPLATE: dict[str, Any] = {
         "edits_since_verify": 0,
         "files_since_verify": ListOf(str),
         "fix_iterations": 0,
+        "fail_streaks": MapOf(FAIL_STREAK),
     },
     "ui": {"edits_since_shot": 0, "files": ListOf(str), "last_screenshot_call": Nullable(int)},
     "confidence": {
@@ -179,6 +183,7 @@ DEFAULT_CAPS: dict[str, int] = {
     "errors": 20,
     "libraries": 100,
     "verification.files_since_verify": 20,
+    "verification.fail_streaks": 10,
     "ui.files": 10,
     "confidence.pending": 20,
     "confidence.history": 20,
@@ -302,6 +307,11 @@ def apply_caps(
     verification["files_since_verify"] = verification["files_since_verify"][
         -cap("verification.files_since_verify") :
     ]
+    verification["fail_streaks"] = _keep_largest(
+        verification.get("fail_streaks", {}),
+        cap("verification.fail_streaks"),
+        key=lambda kv: kv[1]["call"] or 0,
+    )
     doc["ui"]["files"] = doc["ui"]["files"][-cap("ui.files") :]
     confidence = doc["confidence"]
     confidence["pending"] = _keep_largest(

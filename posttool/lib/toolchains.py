@@ -89,10 +89,13 @@ def missing_roles(
     group: dict[str, Any], tools_run: dict[str, Any], lint_scanned: bool
 ) -> list[tuple[str, str]]:
     """(role, command) for the roles none of whose tokens has been run. `lint_scanned` (the
-    Python linter already ran through quality_scanner) counts as a run of the lint role."""
+    Python linter already ran through quality_scanner) counts as a run of the lint role, and so
+    does a project task of that role (`task:lint` for `make lint`, `npm run lint`…)."""
     missing = []
     for role, command, tokens in roles_of(group):
         if role == "lint" and lint_scanned:
+            continue
+        if f"task:{role}" in tools_run:
             continue
         if not any(token in tools_run for token in tokens):
             missing.append((role, command))

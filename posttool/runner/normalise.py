@@ -78,6 +78,22 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
+BOM = "\ufeff"
+
+
+def _unbom(text: str | None) -> str | None:
+    """A file's text without a leading UTF-8 byte-order mark: Python and every other parser
+    skip it, so the checks that read code must not see it as a character."""
+    return text[1:] if text is not None and text.startswith(BOM) else text
+
+
+def _unbom_first_line(added: list[tuple[int | None, str]]) -> list[tuple[int | None, str]]:
+    """The BOM can only open the file: line 1, or the first line of an unnumbered text."""
+    if added and added[0][1].startswith(BOM) and added[0][0] in (1, None):
+        added[0] = (added[0][0], added[0][1][1:])
+    return added
+
+
 def event_name_of(raw: dict[str, Any]) -> str:
     """The event's name; very old builds omit it (spec §1.1)."""
     name = raw.get("hook_event_name")
@@ -280,7 +296,10 @@ def _write_edit_facts(
         elif not added and not (isinstance(patch, list) and patch) and ev.new_text:
             added = [(None, line) for line in ev.new_text.splitlines()]
             n_added = len(added)
-    ev.added_lines = added
+    ev.content_after = _unbom(ev.content_after)
+    ev.content_before = _unbom(ev.content_before)
+    ev.new_text = _unbom(ev.new_text) or ""
+    ev.added_lines = _unbom_first_line(added)
     ev.lines_added = n_added
     ev.lines_removed = n_removed
 
@@ -299,7 +318,7 @@ def _read_facts(ev: Event, tin: dict, resp: dict, family: str, cut: Any) -> None
         return
     file = _dict(resp.get("file"))
     content = _text(file.get("content"))
-    ev.read_content = cut(content)
+    ev.read_content = cut(_unbom(content) or "")
     ev.read_hash = h(content)
     ev.read_num_lines = _int(file.get("numLines"))
     ev.read_start_line = _int(file.get("startLine"))
@@ -342,7 +361,8 @@ def _failure_facts(ev: Event, family: str, cut: Any) -> None:
     ev.exit_code = None
     if ev.ok:
         return
-    from posttool.lib.commands import error_signature, parse_failure
+    from posttool.lib.diagnostics import error_signature
+    from posttool.lib.failures import parse_failure
 
     text = ev.error or ""
     code, body = parse_failure(text)

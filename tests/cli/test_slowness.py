@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from posttool.runner import bytecode, slowness
+from posttool.cli import bytecode, slowness
 
 TAG = sys.implementation.cache_tag
 

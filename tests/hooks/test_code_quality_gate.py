@@ -162,16 +162,6 @@ MUST_FIRE: list[tuple[str, Case, str]] = [
         lambda s: write(s, "f.ts", "ids.forEach(async (id) => {\n  await save(id);\n});\n"),
         "`await` inside `.forEach` is not awaited",
     ),
-    (
-        "js_sync_io_in_async_file",
-        lambda s: write(
-            s,
-            "io.js",
-            "const fs = require('fs');\nasync function main() {\n"
-            "  const t = fs.readFileSync('a.txt', 'utf8');\n}\n",
-        ),
-        "- L3 blocking_in_async: `readFileSync`",
-    ),
 ]
 
 MUST_NOT_FIRE: list[tuple[str, Case]] = [

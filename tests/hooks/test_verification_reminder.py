@@ -119,6 +119,7 @@ def test_severities_and_cooldown_keys() -> None:
             "last_test_ok": False,
             "last_failed_test_call": 7,
             "last_test_cmd": "pytest -q",
+            "fail_streaks": {"pytest -q": {"n": 2, "call": 7, "cmd": "pytest -q"}},
         }
     )
     assert message.severity == "action"
@@ -140,6 +141,7 @@ def test_fix_loop_on_cooldown_falls_back_to_unverified() -> None:
         fix_iterations=2,
         last_test_ok=False,
         last_failed_test_call=7,
+        fail_streaks={"pytest -q": {"n": 2, "call": 7, "cmd": "pytest -q"}},
         edits_since_verify=5,
         files_since_verify=["a.py"],
     )

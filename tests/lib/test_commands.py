@@ -6,13 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from posttool.lib.commands import (
-    CommandFacts,
-    error_signature,
-    is_benign_failure,
-    parse_failure,
-    split_segments,
-)
+from posttool.lib.commands import CommandFacts, is_benign_failure, split_segments
+from posttool.lib.diagnostics import error_signature
+from posttool.lib.failures import parse_failure
 
 
 @pytest.mark.parametrize(
@@ -175,7 +171,7 @@ fragments = st.lists(pieces, max_size=10).map("".join)
 def test_exception_line_matches_the_spec_pattern(line: str) -> None:
     import re
 
-    from posttool.lib.commands import _TRACEBACK_LAST, is_exception_line
+    from posttool.lib.failures import _TRACEBACK_LAST, is_exception_line
 
     assert is_exception_line(line) is (re.match(_TRACEBACK_LAST, line) is not None)
 
@@ -184,7 +180,7 @@ def test_exception_line_matches_the_spec_pattern(line: str) -> None:
 def test_errorish_matches_the_spec_pattern(line: str) -> None:
     import re
 
-    from posttool.lib.commands import _ERRORISH, is_errorish
+    from posttool.lib.failures import _ERRORISH, is_errorish
 
     assert is_errorish(line) is (re.search(_ERRORISH, line) is not None)
 
@@ -193,17 +189,18 @@ def test_errorish_matches_the_spec_pattern(line: str) -> None:
 def test_hex_and_digit_masks_match_the_spec_patterns(text: str) -> None:
     import re
 
-    from posttool.lib.commands import _DIGITS, _HEX_RUN, mask_digit_runs, mask_hex_words
+    from posttool.lib.diagnostics import _NUMBERS, mask_numbers
+    from posttool.lib.failures import _HEX_RUN, mask_hex_words
 
     assert mask_hex_words(text) == re.sub(_HEX_RUN, "<hex>", text)
-    assert mask_digit_runs(text) == re.sub(_DIGITS, "<n>", text)
+    assert mask_numbers(text) == re.sub(_NUMBERS, "<n>", text)
 
 
 @given(st.text(alphabet="Exit code 0123456789٣\nabc", max_size=30))
 def test_exit_code_matches_the_spec_pattern(error: str) -> None:
     import re
 
-    from posttool.lib.commands import _EXIT_CODE
+    from posttool.lib.failures import _EXIT_CODE
 
     match = re.match(_EXIT_CODE, error.partition("\n")[0])
     assert parse_failure(error)[0] == (int(match.group(1)) if match else None)

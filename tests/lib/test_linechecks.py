@@ -51,7 +51,9 @@ def numbered(text: str, start: int = 1) -> list[tuple[int | None, str]]:
     ("text", "lines"),
     [
         ("for (const x of xs) {\n  await f(x);\n}", [2]),
-        ("for (let i = 0; i < n; i++)\n  await f(i);", [2]),
+        ("for (let i = 0; i < xs.length; i++)\n  await f(xs[i]);", [2]),
+        ("for (let attempt = 0; attempt <= retries; attempt++) {\n  await sleep(9);\n}", []),
+        ("for (const url of urls) {\n  try {\n    return await get(url);", []),
         ("for (const x of xs) await f(x);", [1]),
         ("xs.forEach(async (x) => {\n  await f(x);\n});", [2]),
         ("for (const x of xs) { g(x); }\nawait done();", []),

@@ -19,7 +19,10 @@ AST = _ast.AST
 
 
 def parse(source: str, filename: str = "<unknown>") -> Any:
-    """Like `ast.parse(source)`: raises SyntaxError (or ValueError for NUL bytes)."""
+    """Like `ast.parse(source)`: raises SyntaxError (or ValueError for NUL bytes). A leading
+    byte-order mark is skipped, as Python does when it runs the file."""
+    if source.startswith("\ufeff"):
+        source = source[1:]
     return compile(source, filename, "exec", _ast.PyCF_ONLY_AST)
 
 

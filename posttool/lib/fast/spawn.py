@@ -14,6 +14,7 @@ import time
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from typing import Any
 
 READ_CHUNK = 65536
@@ -32,10 +33,12 @@ class Child:
         self.popen = popen
 
 
-def start(argv: list[str], cwd: str) -> Child:
-    """Start `argv` (argv[0] an absolute executable) in `cwd`. Raises OSError on failure."""
+def start(argv: list[str], cwd: str, env: Mapping[str, str] | None = None) -> Child:
+    """Start `argv` (argv[0] an absolute executable) in `cwd`, with `env` (default: this
+    process's environment). Raises OSError on failure."""
+    env = os.environ if env is None else env
     if not hasattr(os, "posix_spawn"):
-        return _start_popen(argv, cwd)
+        return _start_popen(argv, cwd, env)
     out_r, out_w = os.pipe()  # non-inheritable: only the dup2'd copies reach the child
     err_r, err_w = os.pipe()
     actions = [
@@ -46,13 +49,13 @@ def start(argv: list[str], cwd: str) -> Child:
     here = os.open(".", os.O_RDONLY)
     try:
         os.chdir(cwd)  # posix_spawn has no cwd; nothing else runs in this process meanwhile
-        pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=actions, setsid=True)
+        pid = os.posix_spawn(argv[0], argv, env, file_actions=actions, setsid=True)
     except NotImplementedError:  # no POSIX_SPAWN_SETSID on this platform
         for fd in (out_r, out_w, err_r, err_w):
             os.close(fd)
         os.fchdir(here)
         os.close(here)
-        return _start_popen(argv, cwd)
+        return _start_popen(argv, cwd, env)
     except BaseException:
         for fd in (out_r, err_r):
             os.close(fd)
@@ -73,7 +76,7 @@ def start(argv: list[str], cwd: str) -> Child:
     return Child(pid, out_r, err_r)
 
 
-def _start_popen(argv: list[str], cwd: str) -> Child:
+def _start_popen(argv: list[str], cwd: str, env: Any) -> Child:
     import subprocess
 
     try:
@@ -83,6 +86,7 @@ def _start_popen(argv: list[str], cwd: str) -> Child:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             cwd=cwd,
+            env=env,
             close_fds=True,
             start_new_session=os.name == "posix",
         )

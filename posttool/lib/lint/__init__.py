@@ -83,4 +83,7 @@ def scan_file(event: Event, config: Config, home: str) -> dict[str, Any] | None:
         return None
     if run.cacheable and ruff is not None and unchanged_since(path, before):
         cache_write(home, key, ruff_result, radon_result)
-    return {"hash": digest, "ruff": ruff_result, "radon": radon_result, "cached": False}
+    result = {"hash": digest, "ruff": ruff_result, "radon": radon_result, "cached": False}
+    if run.config_error:
+        result["ruff_config_error"] = run.config_error
+    return result

@@ -12,6 +12,7 @@ import time
 from posttool.lib.fast.jsonfast import loads
 from posttool.lib.lint.cache import (
     DEFAULT_MIN_RANK,
+    DEFAULT_SELECT,
     HOOK,
     MAX_CONFIG_LEVELS,
     MAX_KEPT,
@@ -24,6 +25,7 @@ from posttool.lib.lint.cache import (
     Settings,
 )
 from posttool.lib.log import log
+from posttool.lib.paths import is_within
 from posttool.lib.text import one_line
 
 TYPE_CHECKING = False
@@ -70,10 +72,36 @@ def ruff_argv(ruff: str, path: str, settings: Settings) -> list[str]:
     return [*argv, path]
 
 
+def isolated_ruff_argv(ruff: str, path: str, settings: Settings) -> list[str]:
+    """ruff with posttool's defaults only: the project's configuration is ignored."""
+    select = settings.default_select or list(DEFAULT_SELECT)
+    return [ruff, *RUFF_ARGS, "--isolated", "--select=" + ",".join(select), path]
+
+
+def ruff_config_error(stderr: str, cwd: str) -> str:
+    """ruff's one-line reason when it refused to start because a configuration file is
+    invalid (`ruff failed` / `Cause: Failed to parse …/pyproject.toml` / `unknown field …`),
+    else ''. Other abnormal exits are not configuration errors."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    if not lines or not lines[0].startswith("ruff failed") or ".toml" not in stderr:
+        return ""
+    where = ""
+    for line in lines:
+        for token in line.replace("`", " ").split():
+            if token.endswith(".toml") and not where:
+                where = os.path.relpath(token, cwd) if is_within(token, cwd) else token
+    at = next((line for line in lines if "parse error at line" in line), "")
+    position = at[at.index("at line") + 3 :].split(",")[0] if at else ""
+    reasons = [line for line in lines[1:] if "|" not in line and not line.startswith("Cause:")]
+    reason = reasons[-1] if reasons else lines[-1].removeprefix("Cause:").strip()
+    located = f"{where} {position}".strip() or "ruff configuration"
+    return one_line(f"{located}: {reason}", 200)
+
+
 class ToolRun:
     """ruff and radon on one file, started together and collected by one shared deadline."""
 
-    __slots__ = ("cacheable", "cwd", "display", "path", "settings")
+    __slots__ = ("cacheable", "config_error", "cwd", "display", "path", "settings")
 
     def __init__(self, path: str, cwd: str, settings: Settings, display: str) -> None:
         self.path = path
@@ -81,6 +109,7 @@ class ToolRun:
         self.settings = settings
         self.display = display
         self.cacheable = True  # cleared by anything that may not happen again (timeouts...)
+        self.config_error = ""  # ruff's reason when the project's ruff config is invalid
 
     def run(
         self, data: bytes, ruff: str | None, radon_in_process: bool, radon_cli: str | None
@@ -94,10 +123,14 @@ class ToolRun:
             radon_thread.start()
         elif radon_cli:
             cmd = [radon_cli, "cc", "--json", "--min", self.settings.min_rank, self.path]
-            radon_proc = self.start(cmd, "radon")
+            # radon reads the file as UTF-8 and then fails on a byte-order mark Python accepts
+            radon_proc = self.start(cmd, "radon", {**os.environ, "RADONFILESENCODING": "utf-8-sig"})
         ruff_result = None
         if ruff_proc is not None:
             out = self.collect(ruff_proc, deadline, "ruff")
+            if out is None and self.config_error and ruff:
+                isolated = self.start(isolated_ruff_argv(ruff, self.path, self.settings), "ruff")
+                out = None if isolated is None else self.collect(isolated, deadline, "ruff")
             ruff_result = None if out is None else self.parse_ruff_output(out)
         radon_result = None
         if radon_thread is not None:
@@ -107,11 +140,11 @@ class ToolRun:
             radon_result = None if out is None else self.parse_radon_output(out)
         return ruff_result, radon_result
 
-    def start(self, argv: list[str], tool: str) -> Child | None:
+    def start(self, argv: list[str], tool: str, env: dict[str, str] | None = None) -> Child | None:
         from posttool.lib.fast.spawn import start
 
         try:
-            return start(argv, self.cwd)
+            return start(argv, self.cwd, env)
         except OSError as exc:
             self.cacheable = False
             log(f"{HOOK}: cannot start {tool} ({argv[0]}): {exc}")
@@ -132,6 +165,12 @@ class ToolRun:
         code, out, err = result
         if code not in (0, 1):
             self.cacheable = False
+            if tool == "ruff" and not self.config_error:
+                # the project's broken ruff config is the user's to fix, not posttool's error:
+                # it is told to the model (quality_scanner), and ruff runs on the defaults
+                self.config_error = ruff_config_error(err.decode("utf-8", "replace"), self.cwd)
+                if self.config_error:
+                    return None
             detail = one_line(err.decode("utf-8", "replace"), 300) or "no message"
             log(f"{HOOK}: {tool} exited {code} on {self.display}: {detail}")
             return None

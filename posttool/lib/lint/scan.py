@@ -23,6 +23,8 @@ SYNTAX = "syntax"
 FIX_NOTE = " (auto-fixable: ruff check --fix)"
 ALWAYS_NEW_PREFIXES = ("F4", "F8")  # unused imports, undefined or unused names
 DEFAULT_MAX_FINDINGS = 5
+CONFIG_KEY = "ruff_config_invalid"
+ONCE = 1 << 30  # calls: a cooldown no session outlives
 
 
 def is_severe(code: str) -> bool:
@@ -157,7 +159,24 @@ def report(event: Event, state: State) -> Message | None:
             "findings": [f[:3] for f in ruff] if ruff is not None else stored_findings,
             "complex": [b[:3] for b in radon] if radon is not None else stored_complex or [],
         }
-    return message
+    return _with_config_note(message, prepared.get("ruff_config_error"), state)
+
+
+def _with_config_note(message: Message | None, reason: Any, state: State) -> Message | None:
+    """Once per session: the project's ruff configuration is invalid (ruff refuses to run with
+    it), so the findings come from posttool's defaults. Otherwise ruff would fall silent and
+    the model would never hear why."""
+    if not isinstance(reason, str) or not reason or not state.ready(CONFIG_KEY, calls=ONCE):
+        return message
+    state.mark(CONFIG_KEY)
+    note = (
+        f"The project's ruff configuration is invalid ({reason}); ruff ran with posttool's "
+        "defaults instead. Fix the configuration so ruff applies the project's rules."
+    )
+    if message is None:
+        return Message(note, "warn")
+    severity = message.severity if message.severity == "action" else "warn"
+    return Message(f"{message.text}\n{note}", severity)
 
 
 def _syntax_reported_elsewhere(event: Event, state: State) -> bool:
