@@ -60,7 +60,12 @@ def stale_sessions(home: str, now: float, ttl_days: float) -> list[str]:
 
 
 def remove_session(path: str, timeout: float = 0) -> bool:
-    """Delete a session file and its lock, unless a run holds the lock for `timeout` seconds."""
+    """Delete a session file and its lock, unless a run holds the lock for `timeout` seconds.
+
+    The lock file is deleted while held (`FileLock.release_and_delete`): a run that was
+    waiting on it notices and locks the new file instead, so no two runs ever hold the
+    session at once.
+    """
     lock = FileLock(path + ".lock")
     try:
         lock.acquire(timeout)
@@ -72,11 +77,22 @@ def remove_session(path: str, timeout: float = 0) -> bool:
     except FileNotFoundError:
         return False
     finally:
+        lock.release_and_delete()
+
+
+def remove_orphan_lock(lock_path: str) -> bool:
+    """Delete `<file>.lock` whose `<file>` does not exist, unless a run holds it (a first call
+    holds the lock of a session file it has not written yet)."""
+    lock = FileLock(lock_path)
+    try:
+        lock.acquire(0)
+    except (LockTimeout, OSError):
+        return False
+    if os.path.exists(lock_path[: -len(".lock")]):
         lock.release()
-        try:
-            os.unlink(path + ".lock")
-        except OSError:
-            pass
+        return False
+    lock.release_and_delete()
+    return True
 
 
 def sweep(home: str, now: float, config: Config) -> None:
