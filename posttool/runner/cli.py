@@ -177,7 +177,9 @@ def add_state_commands(
         do_state_reset,
         actions,
     )
-    reset.add_argument("session", nargs="?", help=session_help)
+    reset.add_argument(
+        "session", nargs="?", help="session id, or a unique prefix of it (required unless --all)"
+    )
     reset.add_argument("--all", action="store_true", help="delete every session's state")
     prune = sub(
         "prune",
@@ -308,6 +310,12 @@ def do_state_reset(args: argparse.Namespace) -> int:
 
     if args.all and args.session:
         raise UsageError("give a session or --all, not both (see 'posttool state reset --help')")
+    if not args.all and not args.session:
+        # The newest session is most likely the one running now: never guess what to delete.
+        raise UsageError(
+            "name the SESSION to delete, or --all (see `posttool state list` and "
+            "'posttool state reset --help')"
+        )
     return state_reset(resolved_home(args), args.session, args.all, sys.stdout)
 
 

@@ -21,20 +21,34 @@ class _LogStream:
         pass
 
 
+# `run` arguments that are meant for the full CLI (benchmarking, help); anything else unknown
+# is logged and ignored, because a hook that exits 2 is shown to the model as a blocking error.
+CLI_RUN_ARGS = ("--bench", "--event", "--json", "--help", "-h")
+_unknown_run_args: list[str] = []
+
+
 def parse_run_args(args: list[str]) -> str | bool | None:
-    """The `--home` of `run [--home DIR]`; False when the arguments need the full CLI."""
+    """The `--home` of `run [--home DIR]`; False when the arguments need the full CLI.
+
+    Unknown arguments are kept in `_unknown_run_args` for the log, not refused.
+    """
     home: str | None = None
+    unknown = []
     i = 0
     while i < len(args):
         arg = args[i]
         if arg == "--home" and i + 1 < len(args):
             home = args[i + 1]
             i += 2
-        elif arg.startswith("--home="):
+            continue
+        if arg.startswith("--home="):
             home = arg.split("=", 1)[1]
-            i += 1
-        else:
+        elif arg.split("=", 1)[0] in CLI_RUN_ARGS:
             return False
+        else:
+            unknown.append(arg)
+        i += 1
+    _unknown_run_args[:] = unknown
     return home
 
 
@@ -46,7 +60,10 @@ def run_fast(home_arg: str | None) -> int:
         from posttool.runner.run import handle
 
         data = sys.stdin.buffer.read()
-        out = handle(data, home=resolve_home(home_arg))
+        home = resolve_home(home_arg)
+        out = handle(data, home=home)
+        if _unknown_run_args:
+            _log_unknown_args(home)
     except BaseException:
         out = "{}"
     try:
@@ -55,6 +72,13 @@ def run_fast(home_arg: str | None) -> int:
     except (OSError, ValueError):
         pass
     return 0
+
+
+def _log_unknown_args(home: str) -> None:
+    from posttool.lib import log as logging_
+
+    logging_.configure(home)
+    logging_.log(f"run: ignored unknown argument(s) {' '.join(_unknown_run_args)!r}")
 
 
 def main(argv: list[str] | None = None) -> int:
