@@ -56,6 +56,8 @@ MAX_CONFIG_LEVELS = 40
 DEFAULT_SELECT = ("E4", "E7", "E9", "F")
 REFRESH_MTIME_AFTER_S = 86_400  # a hit older than this bumps the entry's mtime (pruned by age)
 STALE_TMP_S = 3_600
+DEFAULT_MAX_CACHE_FILES = 500
+NEVER_DAYS = 1_000_000  # age pruning is the daily sweep's; a write enforces the count only
 
 
 class Settings:
@@ -129,7 +131,13 @@ def scan_file(event: Event, config: Config, home: str) -> dict[str, Any] | None:
     if ruff_result is None and radon_result is None:
         return None
     if run.cacheable and ruff is not None and unchanged_since(path, before):
-        cache_write(home, key, ruff_result, radon_result)
+        cache_write(
+            home,
+            key,
+            ruff_result,
+            radon_result,
+            max_files=config.get("stores.lint_cache.max_files", DEFAULT_MAX_CACHE_FILES),
+        )
     return {"hash": digest, "ruff": ruff_result, "radon": radon_result, "cached": False}
 
 
@@ -345,8 +353,19 @@ def cache_read(home: str, key: str) -> tuple[list[Finding] | None, list[Block] |
     return doc["ruff"], doc["radon"]
 
 
-def cache_write(home: str, key: str, ruff: list[Finding] | None, radon: list[Block] | None) -> None:
-    """Write an entry once: a private temp file in the shard, then an atomic rename."""
+def cache_write(
+    home: str,
+    key: str,
+    ruff: list[Finding] | None,
+    radon: list[Block] | None,
+    max_files: int | None = None,
+) -> None:
+    """Write an entry once: a private temp file in the shard, then an atomic rename.
+
+    With `max_files`, the oldest entries beyond it go at once: the daily sweep alone let a busy
+    day grow the cache far past its cap. A write follows a ruff run, so the scan of the cache
+    (a millisecond or two for 500 entries) is paid only on a miss.
+    """
     final = cache_path(home, key)
     if os.path.exists(final):
         return
@@ -368,6 +387,9 @@ def cache_write(home: str, key: str, ruff: list[Finding] | None, radon: list[Blo
     except OSError as exc:
         log(f"{HOOK}: cannot write lint cache entry: {exc}")
         _unlink(tmp)
+        return
+    if max_files is not None:
+        prune_lint_cache(home, time.time(), max_age_days=NEVER_DAYS, max_files=max_files)
 
 
 def prune_lint_cache(home: str, now: float, max_age_days: int = 7, max_files: int = 500) -> int:
