@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from posttool.lib.config import Config
 
 DAY = 86400
+STALE_TEMP_S = 600.0
 
 
 def touch(path: str, now: float) -> None:
@@ -95,8 +96,57 @@ def remove_orphan_lock(lock_path: str) -> bool:
     return True
 
 
+def is_own_temp_name(name: str) -> bool:
+    """`<name>.json.tmp-<pid>`, the temp name `store.write_atomic` uses, and nothing else."""
+    stem, sep, pid = name.rpartition(".json.tmp-")
+    return bool(stem and sep and pid.isdigit())
+
+
+def temp_folders(home: str) -> list[str]:
+    """Where posttool saves with `write_atomic`: sessions and each project's stores."""
+    folders = [paths.sessions_dir(home)]
+    projects = os.path.join(home, "projects")
+    try:
+        folders += [
+            entry.path for entry in os.scandir(projects) if entry.is_dir(follow_symlinks=False)
+        ]
+    except OSError:
+        pass
+    return folders
+
+
+def remove_stale_temp_files(home: str, now: float, older_than_s: float = STALE_TEMP_S) -> int:
+    """Delete temp files left by saves that were killed before their rename.
+
+    A save renames its temp file within milliseconds, so one untouched for minutes belongs to a
+    process that is gone. Only posttool's own temp name is matched.
+    """
+    removed = 0
+    for folder in temp_folders(home):
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if not is_own_temp_name(entry.name):
+                continue
+            try:
+                if not entry.is_file(follow_symlinks=False):
+                    continue
+                if now - entry.stat(follow_symlinks=False).st_mtime < older_than_s:
+                    continue
+                os.unlink(entry.path)
+                removed += 1
+            except OSError:
+                continue
+    return removed
+
+
 def sweep(home: str, now: float, config: Config) -> None:
     touch(os.path.join(home, ".last-sweep"), now)
+    temps = remove_stale_temp_files(home, now)
+    if temps:
+        log(f"sweep: removed {temps} temp file(s) of interrupted saves")
     ttl_days = config.get("state.session_ttl_days", 7)
     removed = [p for p in stale_sessions(home, now, ttl_days) if remove_session(p)]
     if removed:
