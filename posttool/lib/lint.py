@@ -102,6 +102,11 @@ def scan_file(event: Event, config: Config, home: str) -> dict[str, Any] | None:
     # project counts (a project living under a folder named `build/` is still scanned)
     if skip_path_matches(config.get("common.skip_path_regex"), match_path(event)):
         return None
+    real = file_inside_project(path, event.project_root)
+    if real is None:
+        log(f"{HOOK}: {event.display_path or path} is not a file inside the project; not linted")
+        return None
+    path = real
     settings = Settings(config)
     source = read_source(path, settings.max_file_bytes)
     if source is None:
@@ -141,13 +146,33 @@ def scan_file(event: Event, config: Config, home: str) -> dict[str, Any] | None:
     return {"hash": digest, "ruff": ruff_result, "radon": radon_result, "cached": False}
 
 
+def file_inside_project(path: str, project_root: str) -> str | None:
+    """The real path of `path` when it lies inside the project's real root, else None.
+
+    Symlinks are resolved first, so a link inside the project that leads out of it (to
+    `~/.ssh/…`, another checkout) is outside. The file is then read and given to ruff by this
+    real path, and opened without following a final symlink.
+    """
+    if not path or not project_root:
+        return None
+    real = os.path.realpath(path)
+    if is_within(real, os.path.realpath(project_root)):
+        return real
+    return None
+
+
 def read_source(path: str, max_bytes: int) -> tuple[bytes, tuple[int, int, int]] | None:
     """The bytes of a regular file of at most `max_bytes`, and its (inode, size, mtime) stamp.
 
     Opened non-blocking and checked with `fstat` on the open descriptor, so a FIFO or a device
     swapped in between a check and the read is never read.
     """
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    flags = (
+        os.O_RDONLY
+        | getattr(os, "O_NONBLOCK", 0)
+        | getattr(os, "O_NOCTTY", 0)
+        | getattr(os, "O_NOFOLLOW", 0)
+    )
     try:
         fd = os.open(path, flags)
     except OSError:
