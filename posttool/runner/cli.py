@@ -265,17 +265,21 @@ def add_bench_commands(sub: Callable[..., Parser]) -> None:
 # --- handlers: thin, each imports only its own module ----------------------------------------
 
 
-def resolved_home(args: argparse.Namespace) -> str:
-    from posttool.lib.paths import resolve_home
+def resolved_home(args: argparse.Namespace, create: bool = False) -> str:
+    """The home posttool works in (a `posttool/` subfolder of a folder it did not create)."""
+    from posttool.lib.paths import HomeError, resolve_home, settle_home
 
-    return resolve_home(args.home)
+    try:
+        return settle_home(resolve_home(args.home), create=create)
+    except HomeError as exc:
+        raise CliError(str(exc)) from None
 
 
 def do_install(args: argparse.Namespace) -> int:
     from posttool.lib.paths import ensure_private_dir
     from posttool.runner.install import run_install
 
-    home = resolved_home(args)
+    home = resolved_home(args, create=not args.dry_run)
     if not args.dry_run:
         ensure_private_dir(home)
     return run_install(args.scope, home, args.dry_run)

@@ -14,7 +14,7 @@ from posttool.lib import log as logging_
 from posttool.lib.config import Config, ConfigError, disabled_from_env, load_config
 from posttool.lib.jsonfast import loads
 from posttool.lib.log import log
-from posttool.lib.paths import ensure_private_dir
+from posttool.lib.paths import HomeError, ensure_private_dir, settle_home
 from posttool.lib.state import State
 from posttool.lib.store import LockTimeout, SessionStore
 from posttool.lib.stores import ProjectStores
@@ -44,6 +44,10 @@ def handle(
     environ: dict[str, str] | None = None,
 ) -> str:
     """Process one raw event and return the text to print. Never raises."""
+    try:
+        home = settle_home(home)
+    except (HomeError, OSError):
+        return EMPTY  # nowhere posttool may write, not even its log
     try:
         ensure_private_dir(home)
         logging_.configure(home)
