@@ -6,21 +6,34 @@ from __future__ import annotations
 import os
 import sys
 
+# `run` arguments that are meant for the full CLI (benchmarking, help); anything else unknown
+# is logged and ignored, because a hook that exits 2 is shown to the model as a blocking error.
+CLI_RUN_ARGS = ("--bench", "--event", "--json", "--help", "-h")
+_unknown_run_args: list[str] = []
+
 
 def parse_run_args(args: list[str]) -> str | bool | None:
-    """The `--home` of `run [--home DIR]`; False when the arguments need the full CLI."""
+    """The `--home` of `run [--home DIR]`; False when the arguments need the full CLI.
+
+    Unknown arguments are kept in `_unknown_run_args` for the log, not refused.
+    """
     home: str | None = None
+    unknown = []
     i = 0
     while i < len(args):
         arg = args[i]
         if arg == "--home" and i + 1 < len(args):
             home = args[i + 1]
             i += 2
-        elif arg.startswith("--home="):
+            continue
+        if arg.startswith("--home="):
             home = arg.split("=", 1)[1]
-            i += 1
-        else:
+        elif arg.split("=", 1)[0] in CLI_RUN_ARGS:
             return False
+        else:
+            unknown.append(arg)
+        i += 1
+    _unknown_run_args[:] = unknown
     return home
 
 
@@ -30,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         from posttool.runner.stdio import run_fast
 
         home = parse_run_args(args[1:])
-        return run_fast(home if isinstance(home, str) and home else None)
+        return run_fast(home if isinstance(home, str) and home else None, _unknown_run_args)
     from posttool.cli.cli import main as cli_main
 
     return cli_main(args)

@@ -196,7 +196,9 @@ def add_state_commands(
         do_state_reset,
         actions,
     )
-    reset.add_argument("session", nargs="?", help=session_help)
+    reset.add_argument(
+        "session", nargs="?", help="session id, or a unique prefix of it (required unless --all)"
+    )
     reset.add_argument("--all", action="store_true", help="delete every session's state")
     prune = sub(
         "prune",
@@ -302,17 +304,21 @@ def add_replay_command(commands: argparse._SubParsersAction[Parser]) -> None:
 # --- handlers: thin, each imports only its own module ----------------------------------------
 
 
-def resolved_home(args: argparse.Namespace) -> str:
-    from posttool.lib.paths import resolve_home
+def resolved_home(args: argparse.Namespace, create: bool = False) -> str:
+    """The home posttool works in (a `posttool/` subfolder of a folder it did not create)."""
+    from posttool.lib.paths import HomeError, resolve_home, settle_home
 
-    return resolve_home(args.home)
+    try:
+        return settle_home(resolve_home(args.home), create=create)
+    except HomeError as exc:
+        raise CliError(str(exc)) from None
 
 
 def do_install(args: argparse.Namespace) -> int:
     from posttool.cli.install import run_install
     from posttool.lib.paths import ensure_private_dir
 
-    home = resolved_home(args)
+    home = resolved_home(args, create=not args.dry_run)
     if not args.dry_run:
         ensure_private_dir(home)
     return run_install(args.scope, home, args.dry_run, claude_version=args.claude_version)
@@ -347,6 +353,12 @@ def do_state_reset(args: argparse.Namespace) -> int:
 
     if args.all and args.session:
         raise UsageError("give a session or --all, not both (see 'posttool state reset --help')")
+    if not args.all and not args.session:
+        # The newest session is most likely the one running now: never guess what to delete.
+        raise UsageError(
+            "name the SESSION to delete, or --all (see `posttool state list` and "
+            "'posttool state reset --help')"
+        )
     return state_reset(resolved_home(args), args.session, args.all, sys.stdout)
 
 

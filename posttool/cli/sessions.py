@@ -14,7 +14,7 @@ from typing import Any
 from posttool.cli.terminal import CliError
 from posttool.lib import paths
 from posttool.lib.schema import coerce_session
-from posttool.lib.sweep import SessionFile, remove_session, session_files
+from posttool.lib.sweep import SessionFile, remove_orphan_lock, remove_session, session_files
 
 REMOVE_LOCK_TIMEOUT_S = 2.0
 DAY = 86400.0
@@ -140,6 +140,10 @@ def prune(home: str, now: float, older_than_days: float) -> list[str]:
     for path in stale(home, now, older_than_days):
         if path.endswith(".json"):
             if remove_session(path, timeout=0):
+                removed.append(path)
+            continue
+        if path.endswith(".json.lock"):
+            if remove_orphan_lock(path):
                 removed.append(path)
             continue
         try:

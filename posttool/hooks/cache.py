@@ -54,9 +54,15 @@ def exploration_cacher(event: Event, state: State) -> Message | None:
     store = state.store("exploration_cache")
     previous = store.get(key)
     message = None
+    from posttool.lib.callid import DEFAULT_WINDOW_S, call_id, same_call
+
+    window_s = state.config.get("state.duplicate_window_s", DEFAULT_WINDOW_S)
+    replayed = isinstance(previous, dict) and same_call(
+        previous.get("tool_use_id"), previous.get("stored_at"), event, window_s
+    )
     if (
         isinstance(previous, dict)
-        and previous.get("tool_use_id") != event.tool_use_id
+        and not replayed
         and state.cfg("notify_duplicates", True)
         and state.ready(f"prompt:{key}", seconds=state.cfg("duplicate_cooldown_s", 3600))
     ):
@@ -67,7 +73,7 @@ def exploration_cacher(event: Event, state: State) -> Message | None:
     if isinstance(previous, dict):
         old_hits = previous.get("hits")
         hits = old_hits if isinstance(old_hits, int) else 0
-        if previous.get("tool_use_id") != event.tool_use_id:  # a replayed call is not a hit
+        if not replayed:  # a replayed call is not a hit
             hits += 1
     max_result = state.config.get("stores.exploration_cache.max_result_chars", 5000)
     store[key] = {
@@ -76,7 +82,7 @@ def exploration_cacher(event: Event, state: State) -> Message | None:
         "result": result[:max_result],
         "stored_at": state.now,
         "session": event.session_key,
-        "tool_use_id": event.tool_use_id,
+        "tool_use_id": call_id(event),
         "hits": hits,
     }
     return message

@@ -110,3 +110,57 @@ def display_path(path: str, root: str) -> str:
     if is_within(path, root) and os.path.normpath(path) != os.path.normpath(root):
         return os.path.relpath(path, root).replace(os.sep, "/")
     return path
+
+
+# --- whose folder the home is -----------------------------------------------------------------
+# posttool tightens its home to 0700. A `--home` (or POSTTOOL_HOME) naming a folder posttool
+# did not create (the user's home, a project) must not be chmod-ed or filled: posttool then
+# works in a `posttool/` subfolder of it. A marker file tells the folders posttool created;
+# a home created by an older posttool (no marker yet) is known by its layout and adopted.
+
+HOME_MARKER = ".posttool-home"
+SUBFOLDER = "posttool"
+_LAYOUT = frozenset(("sessions", "projects", "cache", "config.json", ".last-sweep"))
+_LAYOUT_PREFIXES = ("posttool.log", "config.json.")
+
+
+class HomeError(Exception):
+    """No folder posttool may use was found at or under the given home."""
+
+
+def settle_home(home: str, create: bool = True) -> str:
+    """The folder posttool works in for `home`: itself when posttool created it (or it does not
+    exist yet: then it is created, with the marker), else its `posttool/` subfolder."""
+    if os.path.exists(os.path.join(home, HOME_MARKER)):
+        return home
+    chosen = home
+    for candidate in (home, os.path.join(home, SUBFOLDER)):
+        chosen = candidate
+        try:
+            names = os.listdir(candidate)
+        except FileNotFoundError:
+            break  # a new folder: posttool's own
+        except NotADirectoryError:
+            raise HomeError(f"{candidate} is not a folder") from None
+        if HOME_MARKER in names or (names and all(map(_is_posttool_name, names))):
+            break  # posttool's, perhaps from before the marker existed
+    else:
+        raise HomeError(
+            f"{home} and {chosen} are folders posttool did not create; give another --home"
+        )
+    if create:
+        ensure_private_dir(chosen)
+        _write_marker(chosen)
+    return chosen
+
+
+def _is_posttool_name(name: str) -> bool:
+    return name in _LAYOUT or name.startswith(_LAYOUT_PREFIXES)
+
+
+def _write_marker(folder: str) -> None:
+    try:
+        fd = os.open(os.path.join(folder, HOME_MARKER), os.O_WRONLY | os.O_CREAT, 0o600)
+        os.close(fd)
+    except OSError:
+        pass

@@ -39,18 +39,36 @@ class FileLock:
         self.fd: int | None = None
 
     def acquire(self, timeout: float) -> None:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        """Lock the file now at `path`, waiting up to `timeout` seconds.
+
+        A remover deletes a lock file while holding it, so a waiter that opened the old file
+        may win it after it left the path: it must not go on, since a newcomer locks the new
+        file at the same time. It checks that the file it holds is still the one at the path,
+        and starts over if not.
+        """
         deadline = time.monotonic() + timeout
         while True:
+            fd = _open_lock_file(self.path)
             try:
-                _lock_fd(fd)
+                _wait_for_lock(fd, deadline, self.path)
+            except BaseException:
+                os.close(fd)
+                raise
+            if _still_at_path(fd, self.path):
                 self.fd = fd
                 return
-            except OSError:
-                if time.monotonic() >= deadline:
-                    os.close(fd)
-                    raise LockTimeout(self.path) from None
-                time.sleep(LOCK_POLL_S)
+            _unlock_fd(fd)
+            os.close(fd)
+
+    def release_and_delete(self) -> None:
+        """Delete the lock file while still holding it, then release it (see `acquire`)."""
+        if self.fd is None:
+            return
+        try:
+            os.unlink(self.path)
+        except OSError:
+            pass
+        self.release()
 
     def release(self) -> None:
         if self.fd is None:
@@ -60,6 +78,38 @@ class FileLock:
         finally:
             os.close(self.fd)
             self.fd = None
+
+
+def _open_lock_file(path: str) -> int:
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except FileNotFoundError:
+        # `cache reset` removes a project folder it emptied; a run that is about to lock a
+        # store there puts the folder back rather than losing its update.
+        paths.ensure_private_dir(os.path.dirname(path))
+        return os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+
+
+def _wait_for_lock(fd: int, deadline: float, path: str) -> None:
+    while True:
+        try:
+            _lock_fd(fd)
+            return
+        except OSError:
+            if time.monotonic() >= deadline:
+                raise LockTimeout(path) from None
+            time.sleep(LOCK_POLL_S)
+
+
+def _still_at_path(fd: int, path: str) -> bool:
+    if fcntl is None:  # pragma: no cover - Windows cannot delete an open file
+        return True
+    try:
+        here = os.stat(path)
+    except FileNotFoundError:
+        return False
+    held = os.fstat(fd)
+    return (here.st_ino, here.st_dev) == (held.st_ino, held.st_dev)
 
 
 def _lock_fd(fd: int) -> None:

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from posttool.lib.config import Config
 
 DAY = 86400
+STALE_TEMP_S = 600.0
 
 
 def touch(path: str, now: float) -> None:
@@ -60,7 +61,12 @@ def stale_sessions(home: str, now: float, ttl_days: float) -> list[str]:
 
 
 def remove_session(path: str, timeout: float = 0) -> bool:
-    """Delete a session file and its lock, unless a run holds the lock for `timeout` seconds."""
+    """Delete a session file and its lock, unless a run holds the lock for `timeout` seconds.
+
+    The lock file is deleted while held (`FileLock.release_and_delete`): a run that was
+    waiting on it notices and locks the new file instead, so no two runs ever hold the
+    session at once.
+    """
     lock = FileLock(path + ".lock")
     try:
         lock.acquire(timeout)
@@ -72,15 +78,75 @@ def remove_session(path: str, timeout: float = 0) -> bool:
     except FileNotFoundError:
         return False
     finally:
+        lock.release_and_delete()
+
+
+def remove_orphan_lock(lock_path: str) -> bool:
+    """Delete `<file>.lock` whose `<file>` does not exist, unless a run holds it (a first call
+    holds the lock of a session file it has not written yet)."""
+    lock = FileLock(lock_path)
+    try:
+        lock.acquire(0)
+    except (LockTimeout, OSError):
+        return False
+    if os.path.exists(lock_path[: -len(".lock")]):
         lock.release()
+        return False
+    lock.release_and_delete()
+    return True
+
+
+def is_own_temp_name(name: str) -> bool:
+    """`<name>.json.tmp-<pid>`, the temp name `store.write_atomic` uses, and nothing else."""
+    stem, sep, pid = name.rpartition(".json.tmp-")
+    return bool(stem and sep and pid.isdigit())
+
+
+def temp_folders(home: str) -> list[str]:
+    """Where posttool saves with `write_atomic`: sessions and each project's stores."""
+    folders = [paths.sessions_dir(home)]
+    projects = os.path.join(home, "projects")
+    try:
+        folders += [
+            entry.path for entry in os.scandir(projects) if entry.is_dir(follow_symlinks=False)
+        ]
+    except OSError:
+        pass
+    return folders
+
+
+def remove_stale_temp_files(home: str, now: float, older_than_s: float = STALE_TEMP_S) -> int:
+    """Delete temp files left by saves that were killed before their rename.
+
+    A save renames its temp file within milliseconds, so one untouched for minutes belongs to a
+    process that is gone. Only posttool's own temp name is matched.
+    """
+    removed = 0
+    for folder in temp_folders(home):
         try:
-            os.unlink(path + ".lock")
+            entries = list(os.scandir(folder))
         except OSError:
-            pass
+            continue
+        for entry in entries:
+            if not is_own_temp_name(entry.name):
+                continue
+            try:
+                if not entry.is_file(follow_symlinks=False):
+                    continue
+                if now - entry.stat(follow_symlinks=False).st_mtime < older_than_s:
+                    continue
+                os.unlink(entry.path)
+                removed += 1
+            except OSError:
+                continue
+    return removed
 
 
 def sweep(home: str, now: float, config: Config) -> None:
     touch(os.path.join(home, ".last-sweep"), now)
+    temps = remove_stale_temp_files(home, now)
+    if temps:
+        log(f"sweep: removed {temps} temp file(s) of interrupted saves")
     ttl_days = config.get("state.session_ttl_days", 7)
     removed = [p for p in stale_sessions(home, now, ttl_days) if remove_session(p)]
     if removed:

@@ -94,7 +94,8 @@ class Sandbox:
         self.home = os.path.join(self.root, "home")
         self.tree = os.path.join(self.root, "fs")
         self.transcripts = os.path.join(self.root, "transcripts")
-        for folder in (self.home, self.tree, self.transcripts):
+        # the home is left for posttool to create: a folder it did not make is not its own
+        for folder in (self.tree, self.transcripts):
             os.makedirs(folder, mode=0o700, exist_ok=True)
 
     def mapped(self, path: str, cwd: str) -> str:

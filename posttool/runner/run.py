@@ -14,7 +14,7 @@ from posttool.lib import log as logging_
 from posttool.lib.config import Config, ConfigError, disabled_from_env, load_config
 from posttool.lib.fast.jsonfast import loads
 from posttool.lib.log import log
-from posttool.lib.paths import ensure_private_dir
+from posttool.lib.paths import HomeError, ensure_private_dir, settle_home
 from posttool.lib.state import State
 from posttool.lib.store import LockTimeout, SessionStore
 from posttool.lib.stores import ProjectStores
@@ -49,6 +49,10 @@ def handle(
 
     `on_messages` (for `posttool replay`) receives the hooks' messages once merged, so each
     `[label]` of the answer can be traced to the hook that wrote it."""
+    try:
+        home = settle_home(home)
+    except (HomeError, OSError):
+        return EMPTY  # nowhere posttool may write, not even its log
     try:
         ensure_private_dir(home)
         logging_.configure(home)
@@ -136,8 +140,8 @@ def _handle(
         return EMPTY
     stores = ProjectStores(home, event.project_key, config, now)
     try:
-        if event.tool_use_id and event.tool_use_id in doc["seen_tool_use_ids"]:
-            log(f"run: duplicate tool_use_id {event.tool_use_id}; no hook ran")
+        if is_duplicate(event, doc, config):
+            log(f"run: duplicate call {event.tool_use_id or '(same fingerprint)'}; no hook ran")
             return EMPTY
         number_call(event, doc, config)
         event.freeze()
@@ -167,15 +171,29 @@ def prepare_event(event: Event, hooks: list[HookRecord], config: Config, home: s
             log(f"hook {record.name}: prepare failed: {type(exc).__name__}: {exc}")
 
 
+def is_duplicate(event: Event, doc: dict[str, Any], config: Config) -> bool:
+    """A call already handled in this session (Claude Code delivered it twice)."""
+    if event.tool_use_id:
+        return event.tool_use_id in doc["seen_tool_use_ids"]
+    from posttool.lib import callid  # Claude Code 1.0.x: no tool_use_id, a fingerprint instead
+
+    window_s = config.get("state.duplicate_window_s", callid.DEFAULT_WINDOW_S)
+    return callid.is_duplicate(doc["seen_tool_use_ids"], event, window_s)
+
+
 def number_call(event: Event, doc: dict[str, Any], config: Config) -> None:
     """Spec §1.5: count the call, remember its id, and decide the turn."""
     counters = doc["counters"]
     counters["calls"] += 1
     call_index = counters["calls"]
+    seen = doc["seen_tool_use_ids"]
     if event.tool_use_id:
-        seen = doc["seen_tool_use_ids"]
         seen.append(event.tool_use_id)
-        del seen[:-SEEN_IDS_CAP]
+    else:
+        from posttool.lib.callid import seen_entry
+
+        seen.append(seen_entry(event))
+    del seen[:-SEEN_IDS_CAP]
     turn = doc["turn"]
     last = doc["last_call_at"]
     elapsed = max(0.0, event.now - last) if last is not None else None

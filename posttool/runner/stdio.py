@@ -19,7 +19,7 @@ class _LogStream:
         pass
 
 
-def run_fast(home_arg: str | None) -> int:
+def run_fast(home_arg: str | None, unknown_args: list[str] | None = None) -> int:
     sys.stderr = _LogStream()
     out = "{}"
     try:
@@ -27,7 +27,10 @@ def run_fast(home_arg: str | None) -> int:
         from posttool.runner.run import handle
 
         data = sys.stdin.buffer.read()
-        out = handle(data, home=resolve_home(home_arg))
+        home = resolve_home(home_arg)
+        out = handle(data, home=home)
+        if unknown_args:
+            _log_unknown_args(home, unknown_args)
     except BaseException:
         out = "{}"
     try:
@@ -36,3 +39,10 @@ def run_fast(home_arg: str | None) -> int:
     except (OSError, ValueError):
         pass
     return 0
+
+
+def _log_unknown_args(home: str, args: list[str]) -> None:
+    from posttool.lib import log as logging_
+
+    logging_.configure(home)
+    logging_.log(f"run: ignored unknown argument(s) {' '.join(args)!r}")

@@ -163,3 +163,18 @@ def run_on_a_terminal(*args: str, env: dict[str, str] | None = None) -> bytes:
 def test_a_terminal_gets_colour_unless_no_color(home: Path) -> None:
     assert b"\033[" in run_on_a_terminal("hooks", env={"TERM": "xterm"})
     assert b"\033[" not in run_on_a_terminal("hooks", env={"TERM": "xterm", "NO_COLOR": "1"})
+
+
+def test_run_with_an_unknown_argument_answers_and_logs(home: Path) -> None:
+    """Exit 2 from a hook is shown to the model as a blocking error: never for a typo."""
+    event = (FIXTURES / "05_bash_ls_ok.json").read_bytes()
+    result = run_cli("run", "--verbose", "--home", str(home), "extra", stdin=event)
+    assert result.returncode == 0
+    assert result.stderr == b""
+    assert result.stdout.startswith(b"{")
+    assert "ignored unknown argument(s) '--verbose extra'" in (home / "posttool.log").read_text()
+
+
+def test_run_help_and_bench_still_reach_the_full_cli() -> None:
+    assert run_cli("run", "--help").stdout.startswith(b"usage: posttool run")
+    assert run_cli("run", "--bench", "0").returncode == 2

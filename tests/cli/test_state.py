@@ -291,3 +291,11 @@ def test_state_reset_waits_for_a_running_hook_then_gives_up(two_sessions: Any, h
         lock.release()
     assert result.returncode == 1 and b"in use by a running hook" in result.stderr
     assert path.exists()
+
+
+def test_state_reset_without_a_session_refuses(two_sessions: Any, home: Path) -> None:
+    """The newest session is probably the live one: reset never picks one by itself."""
+    result = run_cli("state", "reset")
+    usage_error(result)
+    assert b"SESSION" in result.stderr
+    assert len(list((home / "sessions").glob("*.json"))) == 2

@@ -218,3 +218,40 @@ def test_a_file_posttool_wrote_is_not_revalidated_but_a_hand_edit_is(
     store, doc = open_store(home)
     store.close()
     assert calls == [1] and doc["counters"]["calls"] == 0
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc to see the open file")
+def test_a_waiter_that_wins_a_deleted_lock_file_starts_over(home: Path) -> None:
+    """A remover deletes the lock file while holding it; a run already waiting on that file
+    must not go on beside a newcomer that locked the new file at the path."""
+    home.mkdir()
+    path = str(home / "s.json.lock")
+    remover = FileLock(path)
+    remover.acquire(1.0)
+    waiter = FileLock(path)
+    won = threading.Event()
+
+    def wait() -> None:
+        waiter.acquire(30.0)
+        won.set()
+
+    thread = threading.Thread(target=wait)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not any(  # the waiter has opened the file that is about to be deleted
+        os.path.realpath(f"/proc/self/fd/{fd}") == path
+        for fd in os.listdir("/proc/self/fd")
+        if fd != str(remover.fd)
+    ):
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    remover.release_and_delete()
+    newcomer = FileLock(path)
+    newcomer.acquire(5.0)
+    time.sleep(0.2)  # room for the waiter to (wrongly) go on with the deleted file
+    assert not won.is_set(), "two holders at once"
+    newcomer.release()
+    thread.join(30)
+    assert won.is_set()
+    assert os.fstat(waiter.fd).st_ino == os.stat(path).st_ino
+    waiter.release()

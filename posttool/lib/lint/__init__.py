@@ -10,6 +10,7 @@ import os
 
 from posttool.lib.lint.cache import (
     DEFAULT_EXTENSIONS,
+    DEFAULT_MAX_CACHE_FILES,
     HOOK,
     Settings,
     cache_key,
@@ -23,6 +24,7 @@ from posttool.lib.lint.cache import (
     unchanged_since,
 )
 from posttool.lib.log import log
+from posttool.lib.paths import is_within
 from posttool.lib.paths_match import match_path, skip_path_matches
 from posttool.lib.text import sha256
 
@@ -53,6 +55,11 @@ def scan_file(event: Event, config: Config, home: str) -> dict[str, Any] | None:
     # project counts (a project living under a folder named `build/` is still scanned)
     if skip_path_matches(config.get("common.skip_path_regex"), match_path(event)):
         return None
+    real = file_inside_project(path, event.project_root)
+    if real is None:
+        log(f"{HOOK}: {event.display_path or path} is not a file inside the project; not linted")
+        return None
+    path = real
     settings = Settings(config)
     source = read_source(path, settings.max_file_bytes)
     if source is None:
@@ -82,8 +89,29 @@ def scan_file(event: Event, config: Config, home: str) -> dict[str, Any] | None:
     if ruff_result is None and radon_result is None:
         return None
     if run.cacheable and ruff is not None and unchanged_since(path, before):
-        cache_write(home, key, ruff_result, radon_result)
+        cache_write(
+            home,
+            key,
+            ruff_result,
+            radon_result,
+            max_files=config.get("stores.lint_cache.max_files", DEFAULT_MAX_CACHE_FILES),
+        )
     result = {"hash": digest, "ruff": ruff_result, "radon": radon_result, "cached": False}
     if run.config_error:
         result["ruff_config_error"] = run.config_error
     return result
+
+
+def file_inside_project(path: str, project_root: str) -> str | None:
+    """The real path of `path` when it lies inside the project's real root, else None.
+
+    Symlinks are resolved first, so a link inside the project that leads out of it (to
+    `~/.ssh/…`, another checkout) is outside. The file is then read and given to ruff by this
+    real path, and opened without following a final symlink.
+    """
+    if not path or not project_root:
+        return None
+    real = os.path.realpath(path)
+    if is_within(real, os.path.realpath(project_root)):
+        return real
+    return None

@@ -54,6 +54,8 @@ MAX_CONFIG_LEVELS = 40
 DEFAULT_SELECT = ("E4", "E7", "E9", "F")
 REFRESH_MTIME_AFTER_S = 86_400  # a hit older than this bumps the entry's mtime (pruned by age)
 STALE_TMP_S = 3_600
+DEFAULT_MAX_CACHE_FILES = 500
+NEVER_DAYS = 1_000_000  # age pruning is the daily sweep's; a write enforces the count only
 
 
 class Settings:
@@ -85,7 +87,12 @@ def read_source(path: str, max_bytes: int) -> tuple[bytes, tuple[int, int, int]]
     Opened non-blocking and checked with `fstat` on the open descriptor, so a FIFO or a device
     swapped in between a check and the read is never read.
     """
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    flags = (
+        os.O_RDONLY
+        | getattr(os, "O_NONBLOCK", 0)
+        | getattr(os, "O_NOCTTY", 0)
+        | getattr(os, "O_NOFOLLOW", 0)
+    )
     try:
         fd = os.open(path, flags)
     except OSError:
@@ -291,8 +298,19 @@ def cache_read(home: str, key: str) -> tuple[list[Finding] | None, list[Block] |
     return doc["ruff"], doc["radon"]
 
 
-def cache_write(home: str, key: str, ruff: list[Finding] | None, radon: list[Block] | None) -> None:
-    """Write an entry once: a private temp file in the shard, then an atomic rename."""
+def cache_write(
+    home: str,
+    key: str,
+    ruff: list[Finding] | None,
+    radon: list[Block] | None,
+    max_files: int | None = None,
+) -> None:
+    """Write an entry once: a private temp file in the shard, then an atomic rename.
+
+    With `max_files`, the oldest entries beyond it go at once: the daily sweep alone let a busy
+    day grow the cache far past its cap. A write follows a ruff run, so the scan of the cache
+    (a millisecond or two for 500 entries) is paid only on a miss.
+    """
     final = cache_path(home, key)
     if os.path.exists(final):
         return
@@ -314,6 +332,9 @@ def cache_write(home: str, key: str, ruff: list[Finding] | None, radon: list[Blo
     except OSError as exc:
         log(f"{HOOK}: cannot write lint cache entry: {exc}")
         _unlink(tmp)
+        return
+    if max_files is not None:
+        prune_lint_cache(home, time.time(), max_age_days=NEVER_DAYS, max_files=max_files)
 
 
 def prune_lint_cache(home: str, now: float, max_age_days: int = 7, max_files: int = 500) -> int:

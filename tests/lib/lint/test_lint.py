@@ -527,3 +527,19 @@ def test_has_ruff_config_only_counts_real_ruff_configuration(tmp_path: Path) -> 
     assert not has_ruff_config(str(pkg))
     (tmp_path / "proj" / "pyproject.toml").write_text('[tool.ruff.lint]\nselect = ["F"]\n')
     assert has_ruff_config(str(pkg))
+
+
+def test_a_write_enforces_the_cap_at_once(home: Path) -> None:
+    """The daily sweep alone let the cache grow far past its cap within a day."""
+    import time
+
+    root = Path(cache.lint_cache_dir(str(home)))
+    keys = [f"{i:02x}" + "e" * 62 for i in range(8)]
+    for i, key in enumerate(keys[:6]):  # keys[0] the oldest
+        cache.cache_write(str(home), key, [], [])
+        stamp = time.time() - 3600 + i * 60
+        os.utime(cache.cache_path(str(home), key), (stamp, stamp))
+    for key in keys[6:]:
+        cache.cache_write(str(home), key, [], [], max_files=5)
+    left = sorted(p.stem for p in root.glob("*/*.json"))
+    assert left == keys[3:]
