@@ -182,7 +182,7 @@ class SessionStore:
             return self._start_fresh(session_id, project_key, now, f"does not parse ({exc})")
         if not isinstance(loaded, dict):
             return self._start_fresh(session_id, project_key, now, "is not a JSON object")
-        schema = loaded.get("schema", None)
+        schema = loaded.get("schema")
         if "schema" in loaded and not is_known_schema(schema):
             reason = f"has schema {str(schema)[:40]!r}, not {SCHEMA_VERSION}"
             return self._start_fresh(session_id, project_key, now, reason, status="unknown_schema")
