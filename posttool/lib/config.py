@@ -91,6 +91,9 @@ class Config:
         value = self.values.get(key, default)
         if default is not None and not _same_kind(value, default):
             return default
+        if type(default) is int and isinstance(value, float):
+            # Counts and sizes slice text: `5.0` means 5; `1.5`, NaN or Infinity mean nothing.
+            return int(value) if value.is_integer() else default
         return value
 
     def hook_enabled(self, name: str, default: bool = True) -> bool:

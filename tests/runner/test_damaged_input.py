@@ -329,3 +329,31 @@ def test_json_nested_beyond_the_parser_is_refused_with_one_line(session: Session
         assert result.returncode == 0 and result.stdout.strip() == b"{}"
     assert log_text(session.home).count("nested too deeply") == 2
     assert_no_internal_error(session.home)
+
+
+@pytest.mark.parametrize("value", [1.5, 2.0, float("inf"), float("nan"), -1, 10**30, "x", None])
+def test_odd_numbers_in_config_never_break_a_call(session: Session, value: object) -> None:
+    write_config(
+        session.home,
+        {
+            "output": {"max_chars": value, "max_message_chars": value},
+            "common": {"max_scan_chars": value},
+            "state_updater": {"window": value},
+            "confidence_reducer": {"window": value},
+        },
+    )
+    for fixture in ("01", "02", "03", "05", "06", "12"):
+        session.send(fixture)
+    assert session.doc()["counters"]["calls"] == 6
+    assert_no_internal_error(session.home)
+    assert "TypeError" not in log_text(session.home)
+
+
+def test_config_numbers_keep_the_default_kind() -> None:
+    from posttool.lib.config import Config
+
+    config = Config({"a": 5.0, "b": 1.5, "c": float("inf"), "d": 3})
+    assert config.get("a", 1) == 5 and isinstance(config.get("a", 1), int)
+    assert config.get("b", 1) == 1
+    assert config.get("c", 1) == 1
+    assert config.get("d", 0.5) == 3
