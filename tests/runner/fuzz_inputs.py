@@ -124,6 +124,24 @@ TOP_FIELDS = [
 DEEP_MARK = "\u0001deep\u0001"
 DEPTHS = [2, 50, 400, 900, 980, 999, 1000, 1001, 1100, 5000]
 SCHEMAS: list[Any] = [2, 2.0, "2", 1.5, True, "1", 1.0, 0, None, [1], 99]
+CONFIG_KEYS = [
+    "common.max_scan_chars",
+    "common.max_parse_bytes",
+    "common.skip_path_regex",
+    "common.code_extensions",
+    "output.max_chars",
+    "output.max_message_chars",
+    "output.max_message_lines",
+    "runner.hook_budget_ms",
+    "state.lock_timeout_s",
+    "turn.idle_gap_s",
+    "state_updater.window",
+    "confidence_reducer.window",
+    "thinking_quality_boost.tail_bytes",
+    "quality_scanner.extensions",
+    "disable",
+]
+CONFIG_VALUES: list[Any] = [0, -1, 1.5, 2.0, 10**30, 1e308, "(", [1, None], {"a": 1}, True, None]
 
 
 class FuzzContext:
@@ -295,6 +313,9 @@ def make_damage(ctx: FuzzContext, rng: random.Random) -> tuple[str, Path, bytes]
         line = json.dumps({"type": "assistant", "message": {"content": [{"thinking": "x"}]}})
         cut = line[: rng.randint(1, len(line) - 1)]
         return "W", path, (line + "\n" + cut).encode()
+    if name == "config" and roll < 0.5:
+        odd = {rng.choice(CONFIG_KEYS): rng.choice(CONFIG_VALUES) for _ in range(3)}
+        return "W", path, json.dumps(odd).encode()
     if roll < 0.2:
         return "D", path, b""
     if roll < 0.4:
