@@ -4,12 +4,12 @@ sees them: per project, with live/expired counts by the same TTL rules the runne
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 from typing import Any
 
 from posttool.lib import paths
 from posttool.lib.config import Config
+from posttool.lib.fast.jsonfast import loads_clean
 from posttool.lib.stores import STORE_ORDER, live_entries, store_rules
 from posttool.lib.sweep import remove_session as remove_locked_file
 
@@ -31,7 +31,7 @@ def read_store(path: str) -> tuple[dict[str, Any], str | None]:
     """(entries, problem): a missing store is empty; one that does not parse says so."""
     try:
         with open(path, "rb") as handle:
-            data = json.loads(handle.read())
+            data = loads_clean(handle.read())
     except FileNotFoundError:
         return {}, None
     except (OSError, ValueError) as exc:

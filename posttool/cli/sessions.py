@@ -6,13 +6,13 @@ takes the session lock so that a running hook never has its file deleted mid-cal
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from typing import Any
 
 from posttool.cli.terminal import CliError
 from posttool.lib import paths
+from posttool.lib.fast.jsonfast import JSONDecodeError, loads_clean
 from posttool.lib.schema import coerce_session
 from posttool.lib.sweep import SessionFile, remove_orphan_lock, remove_session, session_files
 
@@ -49,8 +49,8 @@ def read_doc(path: str) -> dict[str, Any]:
     except OSError as exc:
         raise CliError(f"cannot read {path}: {exc.strerror}") from None
     try:
-        doc = json.loads(raw)
-    except ValueError as exc:
+        doc = loads_clean(raw)  # as `run` reads it: old files' lone surrogates become U+FFFD
+    except JSONDecodeError as exc:
         raise CliError(f"{path} does not parse ({exc}); the next run keeps it aside") from None
     if not isinstance(doc, dict):
         raise CliError(f"{path} is not a JSON object; the next run keeps it aside")

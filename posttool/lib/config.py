@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import os
 
-from posttool.lib.fast.jsonfast import loads
+from posttool.lib.fast.jsonfast import JSONDecodeError, loads_clean
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # `typing` costs ~10 ms of imports on the hot path
     from typing import Any
 
 CONFIG_NAME = "config.json"
+REPORTED_NAME = ".config-reported"  # the config file version whose problem is already logged
 DISABLE_ENV = "POSTTOOL_DISABLE"
 
 CODE_EXTENSIONS = [
@@ -90,6 +91,9 @@ class Config:
         value = self.values.get(key, default)
         if default is not None and not _same_kind(value, default):
             return default
+        if type(default) is int and isinstance(value, float):
+            # Counts and sizes slice text: `5.0` means 5; `1.5`, NaN or Infinity mean nothing.
+            return int(value) if value.is_integer() else default
         return value
 
     def hook_enabled(self, name: str, default: bool = True) -> bool:
@@ -141,8 +145,8 @@ def load_config(home: str, environ: dict[str, str] | os._Environ[str] = os.envir
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
     try:
-        tree = loads(raw)
-    except ValueError as exc:
+        tree = loads_clean(raw)
+    except JSONDecodeError as exc:
         raise ConfigError(f"{path} is not valid JSON: {exc}") from None
     if not isinstance(tree, dict):
         raise ConfigError(f"{path} must hold a JSON object")
@@ -151,3 +155,33 @@ def load_config(home: str, environ: dict[str, str] | os._Environ[str] = os.envir
     if isinstance(listed, list):
         disabled = disabled | {str(name) for name in listed}
     return Config(values, disabled, path)
+
+
+def first_report(home: str) -> bool:
+    """True the first time a given version of `<home>/config.json` is reported as unusable.
+
+    `run` falls back to the defaults on every call while the file stays broken (the file is
+    the user's: it is left where it is); saying so once per version of the file keeps one
+    truncated config from writing a log line on every tool call.
+    """
+    try:
+        info = os.stat(os.path.join(home, CONFIG_NAME))
+        stamp = f"{info.st_size} {info.st_mtime_ns} {info.st_ino}"
+    except OSError as exc:
+        stamp = f"stat failed: {exc.errno}"
+    marker = os.path.join(home, REPORTED_NAME)
+    try:
+        with open(marker, encoding="utf-8") as handle:
+            if handle.read() == stamp:
+                return False
+    except (OSError, ValueError):
+        pass
+    try:
+        fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(fd, stamp.encode())
+        finally:
+            os.close(fd)
+    except OSError:
+        pass
+    return True

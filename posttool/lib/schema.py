@@ -196,6 +196,11 @@ DEFAULT_CAPS: dict[str, int] = {
 }
 
 
+def is_known_schema(value: Any) -> bool:
+    """Exactly a version this posttool writes: `1`, never `1.0`, `"1"`, `true` or `2`."""
+    return type(value) is int and value == SCHEMA_VERSION
+
+
 def default_of(spec: Any) -> Any:
     if isinstance(spec, dict):
         return {key: default_of(value) for key, value in spec.items()}

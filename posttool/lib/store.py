@@ -8,9 +8,16 @@ import os
 import time
 
 from posttool.lib import paths
-from posttool.lib.fast.jsonfast import dumps, loads
+from posttool.lib.fast.jsonfast import JSONDecodeError, dumps, loads_clean
 from posttool.lib.log import log
-from posttool.lib.schema import SCHEMA_VERSION, apply_caps, coerce_session, new_session
+from posttool.lib.schema import (
+    SCHEMA_VERSION,
+    apply_caps,
+    coerce_session,
+    is_known_schema,
+    new_session,
+)
+from posttool.lib.text import clean_tree
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -130,6 +137,24 @@ def _unlock_fd(fd: int) -> None:
         msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
 
 
+def acquire_or_replace(lock: FileLock, now: float, timeout: float) -> None:
+    """Take `lock`. No process can hold a lock on a folder or on a file it cannot open, so such a
+    path is set aside once (kept, never deleted) and a new lock file takes its place.
+    Raises LockTimeout when the lock is held elsewhere or cannot be replaced."""
+    try:
+        lock.acquire(timeout)
+        return
+    except (IsADirectoryError, PermissionError) as exc:
+        first = exc
+    try:
+        kept = keep_aside(lock.path, now)
+        lock.acquire(timeout)
+    except OSError as again:
+        log(f"lock {lock.path}: unusable ({first.strerror}; then {again.strerror})")
+        raise LockTimeout(lock.path) from None
+    log(f"lock {lock.path}: unusable ({first.strerror}); kept as {kept}")
+
+
 def write_atomic(path: str, data: bytes) -> None:
     """Write to a temp file in the same folder, then rename over `path` (mode 0600)."""
     tmp = f"{path}.tmp-{os.getpid()}"
@@ -147,7 +172,13 @@ def write_atomic(path: str, data: bytes) -> None:
 
 
 def dump_json(value: Any) -> bytes:
-    return dumps(value).encode("utf-8", "surrogatepass")
+    """UTF-8 JSON that every later load accepts. Event text is cleaned where it enters, so a
+    lone surrogate here is a slip elsewhere: it is replaced by U+FFFD, never written."""
+    text = dumps(value)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return dumps(clean_tree(value)).encode("utf-8")
 
 
 def keep_aside(path: str, now: float) -> str:
@@ -179,7 +210,7 @@ class SessionStore:
         self, session_id: str, project_key: str, now: float, timeout: float = 2.0
     ) -> dict[str, Any]:
         """Take the lock and return the session document (fresh when missing or unusable)."""
-        self.lock.acquire(timeout)
+        acquire_or_replace(self.lock, now, timeout)
         try:
             return self._load(session_id, project_key, now)
         except BaseException:
@@ -193,24 +224,18 @@ class SessionStore:
                 stamp = file_stamp(os.fstat(handle.fileno()))
         except FileNotFoundError:
             return new_session(session_id, project_key, now)
+        except OSError as exc:  # a folder, a file posttool may not read, an I/O error
+            return self._start_fresh(session_id, project_key, now, f"unreadable ({exc.strerror})")
         try:
-            loaded = loads(raw)
-            if not isinstance(loaded, dict):
-                raise ValueError("not a JSON object")
-        except ValueError as exc:
-            kept = keep_aside(self.path, now)
-            log(f"state: {self.path} does not parse ({exc}); kept as {kept}, starting fresh")
-            self.status = "corrupt"
-            return new_session(session_id, project_key, now)
+            loaded = loads_clean(raw)
+        except JSONDecodeError as exc:
+            return self._start_fresh(session_id, project_key, now, f"does not parse ({exc})")
+        if not isinstance(loaded, dict):
+            return self._start_fresh(session_id, project_key, now, "is not a JSON object")
         schema = loaded.get("schema")
-        if isinstance(schema, int) and not isinstance(schema, bool) and schema > SCHEMA_VERSION:
-            log(
-                f"state: {self.path} has schema {schema} > {SCHEMA_VERSION}; "
-                "running on fresh state that will not be saved"
-            )
-            self.read_only = True
-            self.status = "newer"
-            return new_session(session_id, project_key, now)
+        if "schema" in loaded and not is_known_schema(schema):
+            reason = f"has schema {str(schema)[:40]!r}, not {SCHEMA_VERSION}"
+            return self._start_fresh(session_id, project_key, now, reason, status="unknown_schema")
         self._loaded_bytes = raw
         self.status = "loaded"
         if stamp == self._saved_stamp():
@@ -221,6 +246,21 @@ class SessionStore:
         doc["session_id"] = doc["session_id"] or session_id
         doc["project_key"] = doc["project_key"] or project_key
         return doc
+
+    def _start_fresh(
+        self, session_id: str, project_key: str, now: float, reason: str, status: str = "corrupt"
+    ) -> dict[str, Any]:
+        """Set the file aside (never delete it) and start a fresh session; when even the rename
+        fails, run on fresh state that is not saved, so nothing is overwritten."""
+        self.status = status
+        try:
+            kept = keep_aside(self.path, now)
+        except OSError as exc:
+            log(f"state: {self.path} {reason}; cannot set it aside ({exc.strerror}), not saving")
+            self.read_only = True
+        else:
+            log(f"state: {self.path} {reason}; kept as {kept}, starting fresh")
+        return new_session(session_id, project_key, now)
 
     def save(
         self,

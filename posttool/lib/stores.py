@@ -7,9 +7,16 @@ from __future__ import annotations
 import os
 
 from posttool.lib import paths
-from posttool.lib.fast.jsonfast import loads
+from posttool.lib.fast.jsonfast import JSONDecodeError, loads_clean
 from posttool.lib.log import log
-from posttool.lib.store import FileLock, LockTimeout, dump_json, keep_aside, write_atomic
+from posttool.lib.store import (
+    FileLock,
+    LockTimeout,
+    acquire_or_replace,
+    dump_json,
+    keep_aside,
+    write_atomic,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -86,30 +93,48 @@ class ProjectStores:
         paths.ensure_private_dir(self.folder)
         opened = _OpenStore(os.path.join(self.folder, f"{name}.json"))
         try:
-            opened.lock.acquire(STORE_LOCK_TIMEOUT_S)
+            acquire_or_replace(opened.lock, self.now, STORE_LOCK_TIMEOUT_S)
             opened.writable = True
         except (LockTimeout, OSError) as exc:
             log(f"store {name}: lock not acquired ({exc}); read-only for this call")
         try:
             with open(opened.path, "rb") as handle:
                 raw = handle.read()
-            data = loads(raw)
-            if not isinstance(data, dict) or not isinstance(data.get("entries"), dict):
-                raise ValueError("not a store document")
-            if isinstance(data.get("schema"), int) and data["schema"] > STORE_SCHEMA:
-                log(f"store {name}: newer schema {data['schema']}; read-only for this call")
-                opened.writable = False
-                return opened
-            opened.loaded_bytes = raw
-            field, ttl, _ = store_rules(name, self.config)
-            opened.entries = live_entries(data["entries"], field, ttl, self.now)
         except FileNotFoundError:
-            pass
-        except ValueError as exc:
-            if opened.writable:
-                kept = keep_aside(opened.path, self.now)
-                log(f"store {name}: does not parse ({exc}); kept as {kept}")
+            return opened
+        except OSError as exc:  # a folder, a file posttool may not read
+            self._set_aside(name, opened, f"unreadable ({exc.strerror})")
+            return opened
+        try:
+            data = loads_clean(raw)
+        except JSONDecodeError as exc:
+            self._set_aside(name, opened, f"does not parse ({exc})")
+            return opened
+        if not isinstance(data, dict) or not isinstance(data.get("entries"), dict):
+            self._set_aside(name, opened, "is not a store document")
+            return opened
+        schema = data.get("schema")
+        if type(schema) is not int or schema != STORE_SCHEMA:
+            self._set_aside(name, opened, f"has schema {str(schema)[:40]!r}, not {STORE_SCHEMA}")
+            return opened
+        opened.loaded_bytes = raw
+        field, ttl, _ = store_rules(name, self.config)
+        opened.entries = live_entries(data["entries"], field, ttl, self.now)
         return opened
+
+    def _set_aside(self, name: str, opened: _OpenStore, reason: str) -> None:
+        """Keep the file as `<file>.corrupt-<unix>` and start empty; a store this call could not
+        lock, or whose file cannot be moved, is left as it is and not written."""
+        if not opened.writable:
+            log(f"store {name}: {reason}; left in place (not locked by this call)")
+            return
+        try:
+            kept = keep_aside(opened.path, self.now)
+        except OSError as exc:
+            opened.writable = False
+            log(f"store {name}: {reason}; cannot set it aside ({exc.strerror}), read-only")
+            return
+        log(f"store {name}: {reason}; kept as {kept}")
 
     def is_loaded(self, name: str) -> bool:
         return name in self._open

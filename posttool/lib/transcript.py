@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from posttool.lib.fast.jsonfast import loads
+from posttool.lib.fast.jsonfast import JSONDecodeError, loads_clean
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -56,8 +56,8 @@ def tail_entries(
         if not line or line[0] != "{" or must_contain not in line:
             continue
         try:
-            value = loads(line)
-        except ValueError:
+            value = loads_clean(line)
+        except JSONDecodeError:
             continue
         if isinstance(value, dict):
             entries.append(value)

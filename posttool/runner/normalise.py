@@ -60,6 +60,21 @@ def _str(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _path(value: Any) -> str | None:
+    """A path field as text. NUL, which no file system path can hold, becomes U+FFFD: the path
+    stays data (shown, recorded) and simply names no file."""
+    if not isinstance(value, str):
+        return None
+    return value.replace("\x00", "\ufffd") if "\x00" in value else value
+
+
+def _process_cwd() -> str:
+    try:
+        return os.getcwd()
+    except OSError:  # the folder was removed under the hook
+        return os.sep
+
+
 def _int(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
@@ -72,6 +87,10 @@ def _int(value: Any) -> int | None:
 
 def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _text(value: Any) -> str:
@@ -190,7 +209,7 @@ def build_event(
     tool_input = _dict(raw.get("tool_input"))
     response = raw.get("tool_response") if ok else None
     resp = _dict(response)
-    cwd = _str(raw.get("cwd")) or os.getcwd()
+    cwd = _path(raw.get("cwd")) or _process_cwd()
     session_id = _str(raw.get("session_id")) or ""
 
     object.__setattr__(ev, "_frozen", False)
@@ -201,7 +220,7 @@ def build_event(
     ev.session_id = session_id
     ev.session_key = paths.session_key(session_id)
     ev.prompt_id = _str(raw.get("prompt_id")) or None
-    ev.transcript_path = _str(raw.get("transcript_path")) or None
+    ev.transcript_path = _path(raw.get("transcript_path")) or None
     ev.cwd = cwd
     ev.permission_mode = _str(raw.get("permission_mode"))
     ev.effort_level = _str(_dict(raw.get("effort")).get("level"))
@@ -239,8 +258,8 @@ def build_event(
 def _file_facts(ev: Event, tin: dict, resp: dict, family: str, cwd: str, root: str) -> None:
     path = None
     if family in FILE_FAMILIES:
-        path = _str(tin.get("file_path")) or _str(tin.get("notebook_path"))
-        path = path or _str(resp.get("filePath")) or _str(_dict(resp.get("file")).get("filePath"))
+        path = _path(tin.get("file_path")) or _path(tin.get("notebook_path"))
+        path = path or _path(resp.get("filePath")) or _path(_dict(resp.get("file")).get("filePath"))
     if path:
         if not os.path.isabs(path):
             path = os.path.join(cwd, path)
@@ -271,7 +290,7 @@ def _write_edit_facts(
         ev.new_text = ev.content_after or ""
     elif family == "edit":
         if tool == "MultiEdit":
-            edits = [e for e in tin.get("edits") or [] if isinstance(e, dict)]
+            edits = [e for e in _list(tin.get("edits")) if isinstance(e, dict)]
             ev.old_text = "\n".join(_text(e.get("old_string")) for e in edits)
             ev.new_text = "\n".join(_text(e.get("new_string")) for e in edits)
         elif tool == "NotebookEdit":

@@ -11,8 +11,14 @@ import os
 import time
 
 from posttool.lib import log as logging_
-from posttool.lib.config import Config, ConfigError, disabled_from_env, load_config
-from posttool.lib.fast.jsonfast import loads
+from posttool.lib.config import (
+    Config,
+    ConfigError,
+    disabled_from_env,
+    first_report,
+    load_config,
+)
+from posttool.lib.fast.jsonfast import JSONDecodeError, loads_clean
 from posttool.lib.log import log
 from posttool.lib.paths import HomeError, ensure_private_dir, settle_home
 from posttool.lib.state import State
@@ -57,10 +63,21 @@ def handle(
         ensure_private_dir(home)
         logging_.configure(home)
         clock = time.time() if now is None else now
-        return _handle(data, home, clock, on_timing, environ, on_messages)
+        answer = _handle(data, home, clock, on_timing, environ, on_messages)
     except Exception as exc:
         log(f"run: internal error {type(exc).__name__}: {exc}{_where(exc)}")
         return EMPTY
+    return encodable(answer)
+
+
+def encodable(answer: str) -> str:
+    """The answer, if stdout (UTF-8) can carry it; else `{}` and one log line."""
+    try:
+        answer.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        log(f"run: answer holds an unencodable character at {exc.start}; answered {{}}")
+        return EMPTY
+    return answer
 
 
 def _where(exc: BaseException) -> str:
@@ -73,17 +90,13 @@ def _where(exc: BaseException) -> str:
 
 
 def parse(data: bytes) -> dict[str, Any] | None:
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        log(f"run: input is not UTF-8 ({exc.reason} at byte {exc.start}); ignored")
-        return None
-    if not text.strip():
+    if not data.strip():
         log("run: empty input; ignored")
         return None
     try:
-        raw = loads(text)
-    except ValueError as exc:
+        # Lone surrogates, escaped or raw, become U+FFFD here: no state or answer ever holds one.
+        raw = loads_clean(data)
+    except JSONDecodeError as exc:
         log(f"run: input is not JSON ({exc}); ignored")
         return None
     if not isinstance(raw, dict):
@@ -97,7 +110,8 @@ def read_config(home: str, environ: dict[str, str] | None) -> Config:
     try:
         return load_config(home, env)
     except ConfigError as exc:
-        log(f"config: {exc}; using defaults")
+        if first_report(home):
+            log(f"config: {exc}; using the defaults until it is fixed (the file is left as is)")
         return Config({}, disabled_from_env(env))
 
 

@@ -66,16 +66,22 @@ def test_repeated_corruption_never_deletes_an_earlier_copy(home: Path) -> None:
     ]
 
 
-def test_newer_schema_is_never_overwritten(home: Path) -> None:
+@pytest.mark.parametrize(
+    "version", [SCHEMA_VERSION + 1, 2.0, "2", 1.5, True, "1", 1.0, 0, -1, None, [1]], ids=repr
+)
+def test_unknown_schema_is_kept_aside_never_overwritten(home: Path, version: object) -> None:
     folder = home / "sessions"
     folder.mkdir(parents=True)
-    future = json.dumps({"schema": SCHEMA_VERSION + 1, "mystery": True})
+    future = json.dumps({"schema": version, "mystery": True})
     (folder / "s1.json").write_text(future)
     store, doc = open_store(home)
+    assert store.status == "unknown_schema" and doc["counters"]["calls"] == 0
     doc["counters"]["calls"] = 9
-    assert store.status == "newer" and not store.save(doc)
+    assert store.save(doc)
     store.close()
-    assert (folder / "s1.json").read_text() == future
+    kept = list(folder.glob("s1.json.corrupt-*"))
+    assert [p.read_text() for p in kept] == [future]
+    assert json.loads((folder / "s1.json").read_text())["counters"]["calls"] == 9
 
 
 def test_wrong_types_reset_and_unknown_keys_dropped(home: Path) -> None:

@@ -234,13 +234,14 @@ def test_session_key_never_comes_from_the_clock(home: Path, project: Path) -> No
     assert a.doc()["counters"]["calls"] == 2
 
 
-def test_newer_schema_file_is_left_untouched_by_run(session: Session) -> None:
+def test_newer_schema_file_is_kept_aside_by_run(session: Session) -> None:
     session.send("02")
     path = next((session.home / "sessions").glob("*.json"))
     future = json.dumps({"schema": 99})
     path.write_text(future)
     session.send("02")
-    assert path.read_text() == future
+    assert [p.read_text() for p in path.parent.glob(path.name + ".corrupt-*")] == [future]
+    assert session.doc()["counters"]["calls"] == 1
 
 
 def test_corrupt_state_file_is_kept_aside_by_run(session: Session) -> None:

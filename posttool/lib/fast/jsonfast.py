@@ -8,6 +8,8 @@ functions configure them. Where `_json` is missing (other interpreters) the stdl
 
 from __future__ import annotations
 
+from posttool.lib.text import clean_tree, may_hold_surrogates, replace_surrogates
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, ClassVar
@@ -22,7 +24,8 @@ _CONSTANTS = {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float(
 
 
 class JSONDecodeError(ValueError):
-    """The text is not one JSON document."""
+    """The input is not one JSON document: malformed, truncated, not UTF-8, or nested deeper
+    than the interpreter's recursion limit. The one error `loads` raises for bad input."""
 
 
 class _ScannerContext:
@@ -45,16 +48,26 @@ _encoders: dict[bool, Any] = {}
 
 
 def loads(data: str | bytes) -> Any:
-    """Parse one JSON document (bytes are decoded as UTF-8). Raises JSONDecodeError."""
+    """Parse one JSON document (bytes are decoded as UTF-8).
+
+    Any malformed input raises JSONDecodeError and nothing else, so a caller's one
+    `except JSONDecodeError` covers a truncated file, a bad byte and a 10 000-deep array alike.
+    """
     global _scanner
     if _json is None:  # pragma: no cover
         import json
 
         try:
             return json.loads(data)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise JSONDecodeError(str(exc)) from None
-    text = data.decode("utf-8") if isinstance(data, (bytes, bytearray)) else data
+    if isinstance(data, (bytes, bytearray)):
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise JSONDecodeError(f"not UTF-8 ({exc.reason} at byte {exc.start})") from None
+    else:
+        text = data
     if _scanner is None:
         _scanner = _json.make_scanner(_ScannerContext)  # type: ignore[arg-type]  # duck-typed
     start = _skip_whitespace(text, 0)
@@ -62,14 +75,42 @@ def loads(data: str | bytes) -> Any:
         value, end = _scanner(text, start)
     except StopIteration as exc:
         raise JSONDecodeError(f"expecting a value at char {exc.value}") from None
-    except ValueError as exc:  # _json raises json.JSONDecodeError only if json is loaded
+    except RecursionError:
+        raise JSONDecodeError("nested too deeply") from None
+    except ValueError as exc:  # json.JSONDecodeError, when something else imported `json`
         raise JSONDecodeError(str(exc)) from None
+    except SystemError:
+        # Without `json.decoder` in sys.modules, `_json` cannot build its error and returns
+        # NULL with no exception set; the interpreter reports that as SystemError.
+        raise JSONDecodeError("malformed or truncated JSON") from None
     finally:
         _ScannerContext.memo.clear()
     end = _skip_whitespace(text, end)
     if end != len(text):
         raise JSONDecodeError(f"extra data at char {end}")
     return value
+
+
+def loads_clean(data: str | bytes) -> Any:
+    """`loads` for text posttool keeps or answers with: every lone surrogate becomes U+FFFD, so
+    the value can always be written back as UTF-8. Bytes that are UTF-8 but for surrogates
+    written with `surrogatepass` (the session files of earlier versions) load the same way.
+    Raises JSONDecodeError."""
+    text = _decoded(data) if isinstance(data, (bytes, bytearray)) else data
+    value = loads(text)
+    if may_hold_surrogates(text):
+        value = clean_tree(value)
+    return value
+
+
+def _decoded(data: bytes | bytearray) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            return replace_surrogates(data.decode("utf-8", "surrogatepass"))
+        except UnicodeDecodeError as exc:
+            raise JSONDecodeError(f"not UTF-8 ({exc.reason} at byte {exc.start})") from None
 
 
 def _skip_whitespace(text: str, index: int) -> int:

@@ -17,7 +17,7 @@ import stat
 import sys
 import time
 
-from posttool.lib.fast.jsonfast import dumps, loads
+from posttool.lib.fast.jsonfast import JSONDecodeError, dumps, loads_clean
 from posttool.lib.log import log
 from posttool.lib.paths import ensure_private_dir, is_within, lint_cache_dir
 from posttool.lib.text import sha256
@@ -282,8 +282,8 @@ def cache_read(home: str, key: str) -> tuple[list[Finding] | None, list[Block] |
     finally:
         os.close(fd)
     try:
-        doc = loads(raw)
-    except ValueError:
+        doc = loads_clean(raw)
+    except JSONDecodeError:
         doc = None
     if not (
         isinstance(doc, dict)

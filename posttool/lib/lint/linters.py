@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import time
 
-from posttool.lib.fast.jsonfast import loads
+from posttool.lib.fast.jsonfast import JSONDecodeError, loads_clean
 from posttool.lib.lint.cache import (
     DEFAULT_MIN_RANK,
     DEFAULT_SELECT,
@@ -260,8 +260,8 @@ def parse_ruff(out: bytes) -> list[Finding] | None:
     """ruff's JSON output as `[code, row, message, fixable]` items, at most MAX_KEPT (severe
     ones first, then by row), or None when it is not the JSON list ruff prints."""
     try:
-        items = loads(out)
-    except ValueError:
+        items = loads_clean(out)
+    except JSONDecodeError:
         return None
     if not isinstance(items, list):
         return None
@@ -309,8 +309,8 @@ def radon_blocks(text: str, min_rank: str = DEFAULT_MIN_RANK) -> list[Block]:
 def parse_radon_json(out: bytes, min_rank: str = DEFAULT_MIN_RANK) -> list[Block] | None:
     """`radon cc --json` output (the fallback when radon is not importable)."""
     try:
-        doc = loads(out)
-    except ValueError:
+        doc = loads_clean(out)
+    except JSONDecodeError:
         return None
     if not isinstance(doc, dict) or len(doc) != 1:
         return None

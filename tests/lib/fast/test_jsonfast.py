@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 
@@ -9,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from posttool.lib.fast.jsonfast import JSONDecodeError, dumps, loads
+from posttool.lib.fast.jsonfast import JSONDecodeError, dumps, loads, loads_clean
+from posttool.lib.text import clean_tree, replace_surrogates
 
 documents = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
@@ -62,3 +64,32 @@ def test_lazy_re_behaves_like_re() -> None:
     assert re.IGNORECASE
     with pytest.raises(AttributeError):
         re.__deepcopy__  # noqa: B018 - probes must not import or succeed
+
+
+# Text with lone surrogates, as `\udXXX` escapes in JSON can produce.
+any_text = st.text(
+    st.characters() | st.integers(0xD800, 0xDFFF).map(chr) | st.sampled_from("\ud83d\ude00"),
+    max_size=30,
+)
+
+
+@given(any_text)
+def test_replace_surrogates_gives_encodable_text_of_the_same_length(text: str) -> None:
+    cleaned = replace_surrogates(text)
+    cleaned.encode("utf-8")
+    assert len(cleaned) == len(text)
+    for before, after in zip(text, cleaned, strict=True):
+        assert after == ("\ufffd" if "\ud800" <= before <= "\udfff" else before)
+
+
+def _replaced(value: dict[str, list[str]]) -> dict[str, list[str]]:
+    return {replace_surrogates(k): [replace_surrogates(t) for t in v] for k, v in value.items()}
+
+
+@given(st.dictionaries(any_text, st.lists(any_text, max_size=3), max_size=4))
+def test_loads_clean_leaves_no_lone_surrogate(value: dict[str, list[str]]) -> None:
+    escaped = json.dumps(value)  # how Claude Code sends them; an escaped pair is one character
+    raw = json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass")  # old files
+    assert loads_clean(escaped) == _replaced(json.loads(escaped))
+    assert loads_clean(raw) == _replaced(value)
+    assert clean_tree(copy.deepcopy(value)) == _replaced(value)
