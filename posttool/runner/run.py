@@ -13,7 +13,7 @@ import time
 from posttool.lib import log as logging_
 from posttool.lib.config import Config, ConfigError, disabled_from_env, load_config
 from posttool.lib.jsonfast import loads
-from posttool.lib.log import log
+from posttool.lib.log import CallRecorder, log
 from posttool.lib.paths import ensure_private_dir
 from posttool.lib.state import State
 from posttool.lib.store import LockTimeout, SessionStore
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from posttool.runner.event import Event
-    from posttool.runner.registry import HookRecord
+    from posttool.runner.registry import HookRecord, Registry
 
 EMPTY = "{}"
 SEEN_IDS_CAP = 64
@@ -42,15 +42,37 @@ def handle(
     now: float | None = None,
     on_timing: Callable[[str, float], None] | None = None,
     environ: dict[str, str] | None = None,
+    door: Door | None = None,
 ) -> str:
-    """Process one raw event and return the text to print. Never raises."""
+    """Process one raw event and return the text to print. Never raises.
+
+    `door` is how `posttool serve` differs from `run`: a registry loaded once, and a callback
+    that sends the answer before the state is written through (the lock is still held)."""
     try:
         ensure_private_dir(home)
         logging_.configure(home)
-        return _handle(data, home, time.time() if now is None else now, on_timing, environ)
+        return _handle(
+            data, home, time.time() if now is None else now, on_timing, environ, door or Door()
+        )
     except Exception as exc:
         log(f"run: internal error {type(exc).__name__}: {exc}{_where(exc)}")
         return EMPTY
+
+
+class Door:
+    """What the caller of `handle()` brings: `run` (the defaults) or `serve`."""
+
+    __slots__ = ("mode", "on_answer", "registry")
+
+    def __init__(
+        self,
+        mode: str = "run",
+        registry: Registry | None = None,
+        on_answer: Callable[[str], None] | None = None,
+    ) -> None:
+        self.mode = mode
+        self.registry = registry
+        self.on_answer = on_answer
 
 
 def _where(exc: BaseException) -> str:
@@ -97,7 +119,9 @@ def _handle(
     now: float,
     on_timing: Callable[[str, float], None] | None,
     environ: dict[str, str] | None,
+    door: Door,
 ) -> str:
+    started = time.perf_counter()
     raw = parse(data)
     if raw is None:
         return EMPTY
@@ -113,7 +137,7 @@ def _handle(
     except InvalidEvent as exc:
         log(f"run: {exc}; ignored")
         return EMPTY
-    hooks = load_registry().matching(event.tool_name, event.event_name)
+    hooks = (door.registry or load_registry()).matching(event.tool_name, event.event_name)
     prepare_event(event, hooks, config, home)
 
     store = SessionStore(home, event.session_key)
@@ -135,15 +159,22 @@ def _handle(
         number_call(event, doc, config)
         event.freeze()
         state = State(doc, config, stores, now=now, call_index=event.call_index, home=home)
-        messages = dispatch(hooks, event, state, on_timing)
+        recorder = CallRecorder(doc, on_timing) if config.get("metrics.enabled", True) else None
+        messages = dispatch(hooks, event, state, recorder.on_timing if recorder else on_timing)
+        text = merge(messages, config)
+        answer = render_answer(event.event_name, text)
+        if door.on_answer is not None:
+            door.on_answer(answer)
         doc["updated_at"] = now
         store.save(doc, caps=_caps(config))
         stores.save_all()
     finally:
         stores.close()
         store.close()
+    if recorder is not None:
+        recorder.write(home, event, messages, len(text), started, door.mode, config)
     sweep_if_due(home, time.time(), config)  # file mtimes are wall-clock, never injected
-    return render_answer(event.event_name, merge(messages, config))
+    return answer
 
 
 def prepare_event(event: Event, hooks: list[HookRecord], config: Config, home: str) -> None:
