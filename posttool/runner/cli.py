@@ -106,6 +106,7 @@ def build_parser() -> Parser:
         )
     )
     add_bench_commands(sub)
+    add_serve_commands(sub)
     json_option(
         sub(
             "doctor",
@@ -260,6 +261,45 @@ def add_bench_commands(sub: Callable[..., Parser]) -> None:
     json_option(run, "with --bench: print JSON for machines")
 
 
+def add_serve_commands(sub: Callable[..., Parser]) -> None:
+    serve = sub(
+        "serve",
+        "answer Claude Code's HTTP hooks from one warm process (loopback only; "
+        "url and token in <home>/server.json)",
+        do_serve,
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="127.0.0.1 (default), localhost or ::1")
+    serve.add_argument(
+        "--port", type=int, default=0, metavar="N", help="0 or absent: any free port"
+    )
+    serve.add_argument("--quiet", action="store_true", help="log nothing to stderr")
+    serve.add_argument(
+        "--read-timeout",
+        type=non_negative_float,
+        default=10.0,
+        metavar="S",
+        help="close a connection silent this long mid-request or idle (default 10)",
+    )
+    serve.add_argument(
+        "--install-service",
+        action="store_true",
+        help="write a systemd user unit (launchd agent on macOS) that runs the server, "
+        "and print how to start it",
+    )
+    serve.add_argument(
+        "--uninstall-service", action="store_true", help="remove what --install-service wrote"
+    )
+    stats = sub(
+        "stats",
+        "what posttool did: per hook calls, spoke %%, characters, p50/p95 ms, failures; "
+        "per tool calls and whole-call p50/p95 ms (from <home>/metrics.jsonl)",
+        do_stats,
+    )
+    stats.add_argument("--since", metavar="AGE", help="e.g. 30m, 12h, 1d, 2w (default: all)")
+    stats.add_argument("--session", metavar="ID", help="one session (id or unique prefix)")
+    json_option(stats)
+
+
 # --- handlers: thin, each imports only its own module ----------------------------------------
 
 
@@ -368,6 +408,31 @@ def do_run(args: argparse.Namespace) -> int:
     from posttool.runner.bench import run_bench
 
     return run_bench(args.bench, args.event, args.json, home=resolved_home(args))
+
+
+def do_serve(args: argparse.Namespace) -> int:
+    from posttool.runner.serve import ServeError, run_serve
+
+    if args.port < 0 or args.port > 65535:
+        raise UsageError(f"--port {args.port}: not a port number (0-65535)")
+    try:
+        if args.install_service or args.uninstall_service:
+            from posttool.runner.service import run_service_command
+
+            return run_service_command(
+                resolved_home(args), args.host, args.port, args.uninstall_service
+            )
+        return run_serve(
+            resolved_home(args), args.host, args.port, args.quiet, args.read_timeout or 10.0
+        )
+    except ServeError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def do_stats(args: argparse.Namespace) -> int:
+    from posttool.runner.stats import run_stats
+
+    return run_stats(resolved_home(args), args.since, args.session, args.json, sys.stdout)
 
 
 def do_doctor(args: argparse.Namespace) -> int:
