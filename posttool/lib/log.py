@@ -109,7 +109,7 @@ class CallRecorder:
             "mode": mode,
             "ms": round((time.perf_counter() - started) * 1000, 3),
             "hooks": self.timings,
-            "spoke": [message.hook for message in messages],
+            "spoke": {message.hook: len(message.text) for message in messages},
             "chars": chars,
         }
         if failed:
