@@ -140,6 +140,13 @@ def add_install_commands(sub: Callable[..., Parser]) -> None:
         child.add_argument(
             "--dry-run", action="store_true", help="print the change as a diff and write nothing"
         )
+        if name == "install":
+            child.add_argument(
+                "--http",
+                action="store_true",
+                help="post events to the running `posttool serve` (user scope; checks that it "
+                "answers) instead of starting a process per tool call",
+            )
 
 
 def add_state_commands(
@@ -314,6 +321,10 @@ def do_install(args: argparse.Namespace) -> int:
     from posttool.runner.install import run_install
 
     home = resolved_home(args)
+    if args.http:
+        from posttool.runner.http_wiring import run_install_http
+
+        return run_install_http(args.scope, home, args.dry_run)
     if not args.dry_run:
         ensure_private_dir(home)
     return run_install(args.scope, home, args.dry_run)

@@ -404,8 +404,16 @@ def check_config(home: str) -> Check:
 
 
 def run_checks(home: str, home_given: bool, cwd: str) -> list[Check]:
+    from posttool.runner.http_wiring import server_checks
+
     wiring = read_wiring(cwd)
-    checks = [*wiring.checks, check_events(wiring)]
+    served = [Check(*found) for found in server_checks(home, cwd)]
+    http_wired = any(check.name == "settings" for check in served)
+    checks = [
+        *wiring.checks,
+        *([] if http_wired and not wiring.commands else [check_events(wiring)]),
+    ]
+    checks += served
     commands = list(wiring.commands)
     if not commands:
         try:

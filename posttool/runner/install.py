@@ -85,7 +85,9 @@ def plan_install(path: str, command: str) -> Change:
         after = claude_settings.install(before, command, path)
     except claude_settings.SettingsError as exc:
         raise CliError(str(exc)) from None
-    return Change(path, text, before, after)
+    from posttool.runner.http_wiring import without_http  # command mode replaces http mode
+
+    return Change(path, text, before, without_http(after))
 
 
 def plan_uninstall(path: str) -> Change:
@@ -94,7 +96,9 @@ def plan_uninstall(path: str) -> Change:
         after = claude_settings.uninstall(before, path)
     except claude_settings.SettingsError as exc:
         raise CliError(str(exc)) from None
-    return Change(path, text, before, after)
+    from posttool.runner.http_wiring import without_http
+
+    return Change(path, text, before, without_http(after))
 
 
 def backup(path: str, text: str, home: str, now: float) -> str:

@@ -40,7 +40,7 @@ LOOPBACK_HOSTS = {"127.0.0.1": "127.0.0.1", "localhost": "127.0.0.1", "::1": "::
 MAX_BODY_BYTES = 8 * 1024 * 1024  # a Read of a 5 MB file is ~5.1 MB of JSON
 READ_TIMEOUT_S = 10.0  # a client silent this long mid-request (or idle on keep-alive) is closed
 HEALTH_PATH = "/health"
-HOOK_PATHS = frozenset({"/", "/hook"})
+HOOK_PATHS = frozenset({"/", "/posttool"})  # `install --http` writes /posttool
 
 
 class ServeError(Exception):
@@ -108,6 +108,7 @@ class HookServer(ThreadingHTTPServer):
         self, address: tuple[str, int], home: str, token: str, quiet: bool, read_timeout: float
     ) -> None:
         self.read_timeout = read_timeout
+        self.fixed_port = address[1] != 0
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         super().__init__(address, RequestHandler)
         self.home = home
@@ -330,6 +331,7 @@ def write_server_info(server: HookServer) -> str:
         "version": __version__,
         "started_at": round(time.time(), 3),
         "home": server.home,
+        "fixed_port": server.fixed_port,
     }
     write_atomic(path, dumps(info).encode())
     return path

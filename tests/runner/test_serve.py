@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from posttool.runner.bench import materialise
-from tests.conftest import Session, fixture_names, run_cli
+from tests.conftest import Session, fixture_names, run_cli, write_config
 
 READY_TIMEOUT_S = 30
 
@@ -27,10 +27,13 @@ READY_TIMEOUT_S = 30
 class Server:
     """A `posttool serve` subprocess and what its server.json says."""
 
-    def __init__(self, home: Path, *extra: str) -> None:
+    def __init__(self, home: Path, *extra: str, port: int = 0) -> None:
         self.home = home
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "posttool", "serve", "--home", str(home), "--port", "0", *extra],
+            [
+                *(sys.executable, "-m", "posttool", "serve", "--home", str(home)),
+                *("--port", str(port), *extra),
+            ],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
@@ -97,6 +100,10 @@ def test_every_fixture_answers_as_run_does(server: Server, tmp_path: Path, proje
     """One session through the server and the same events through `posttool run` in a parallel
     home: the same answer, call by call, and the same state afterwards."""
     run_home = tmp_path / "run-home"
+    # A loaded machine must not make one side time out (ruff) or overrun where the other did not.
+    patient = {"quality_scanner.timeout_s": 60, "runner.hook_budget_ms": 60_000}
+    write_config(server.home, patient)
+    write_config(run_home, patient)
     session = Session(server.home, project, session_id="sess-serve-1")
     spoke = 0
     for name in [*fixture_names(), *fixture_names()]:
