@@ -255,6 +255,11 @@ def add_bench_commands(sub: Callable[..., Parser]) -> None:
         "--event", metavar="FILE", help="a JSON event, a JSON array of events, or JSON Lines"
     )
     json_option(bench)
+    bench.add_argument(
+        "--serve",
+        action="store_true",
+        help="also measure `posttool serve` (warm client p50/p99, 8 concurrent sessions)",
+    )
     run = sub(
         "run",
         "process one event from stdin (what Claude Code runs); with --bench N, "
@@ -406,7 +411,7 @@ def do_hooks(args: argparse.Namespace) -> int:
 def do_bench(args: argparse.Namespace) -> int:
     from posttool.runner.bench import run_bench
 
-    return run_bench(args.runs, args.event, args.json, home=resolved_home(args))
+    return run_bench(args.runs, args.event, args.json, home=resolved_home(args), serve=args.serve)
 
 
 def do_run(args: argparse.Namespace) -> int:

@@ -163,6 +163,9 @@ class RequestHandler(BaseHTTPRequestHandler):
     def setup(self) -> None:
         self.timeout = self.server.read_timeout
         super().setup()
+        # An answer is one small write; Nagle's algorithm would hold it for the client's
+        # delayed ACK (40 ms on Linux).
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def handle_one_request(self) -> None:
         self.server.set_idle(self.connection, True)
@@ -189,15 +192,15 @@ class RequestHandler(BaseHTTPRequestHandler):
         pass  # one line per tool call would drown the log; errors are still logged
 
     def reply(self, status: int, body: bytes, close: bool = False) -> None:
+        """Status line, headers and body in one write."""
         self.send_response_only(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         if close:
             self.send_header("Connection", "close")
             self.close_connection = True
-        self.end_headers()
-        self.wfile.write(body)
-        self.wfile.flush()
+        self._headers_buffer.append(b"\r\n" + body)
+        self.flush_headers()
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """http.server's own errors (bad request line, unknown method, header too long): JSON,
