@@ -312,3 +312,19 @@ def test_metrics_record_the_serve_mode(server: Server, session: Session) -> None
 
 def test_the_token_file_is_private(server: Server) -> None:
     assert os.stat(server.home / "server.token").st_mode & 0o077 == 0
+
+
+def test_bench_serve_reports_every_figure(tmp_path: Path) -> None:
+    from posttool.runner.bench import Workspace, bundled_events
+    from posttool.runner.bench_serve import measure_serve, report_lines
+
+    with Workspace() as space:
+        events = space.prepare(bundled_events(), bundled=True)
+        served = measure_serve(events, 2, str(tmp_path / "bench-home"), space.project)
+    assert served["read"]["n"] == 2 * 4  # four bundled Read events
+    assert served["bash"]["n"] == 2 * 4
+    assert served["py_write_new_content"]["n"] == 2 * 2
+    assert served["py_write_ratio"] > 0
+    assert served["events_per_s"] > 0
+    assert not (tmp_path / "bench-home" / "server.json").exists()  # the server was stopped
+    assert any("events/s" in line for line in report_lines(served))
