@@ -328,3 +328,26 @@ def test_bench_serve_reports_every_figure(tmp_path: Path) -> None:
     assert served["events_per_s"] > 0
     assert not (tmp_path / "bench-home" / "server.json").exists()  # the server was stopped
     assert any("events/s" in line for line in report_lines(served))
+
+
+def test_sigterm_finishes_the_request_in_flight(tmp_path: Path, session: Session) -> None:
+    """SIGTERM arrives while a request's body is still on its way: it is answered and its
+    state written before the server exits."""
+    server = Server(tmp_path / "serve-home")
+    body = json.dumps(session.event("06")).encode()
+    head = (
+        f"POST / HTTP/1.1\r\nHost: x\r\nAuthorization: {server.auth['Authorization']}\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
+        sock.sendall(head + body[:10])
+        time.sleep(0.5)  # the handler thread is now reading the body
+        server.process.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        sock.sendall(body[10:])
+        answer = sock.recv(65536)
+    code, log = server.stop()
+    assert answer.startswith(b"HTTP/1.1 200"), answer
+    assert code == 0, log
+    doc = json.loads((server.home / "sessions" / f"{session.session_id}.json").read_text())
+    assert doc["counters"]["calls"] == 1
