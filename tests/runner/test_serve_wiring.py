@@ -179,3 +179,13 @@ def test_install_service_refuses_a_public_host(tmp_path: Path) -> None:
     result = run_cli("serve", "--install-service", "--host", "0.0.0.0", "--home", str(tmp_path))
     assert result.returncode == 2
     assert not (Path(os.environ["XDG_CONFIG_HOME"]) / "systemd").exists()
+
+
+def test_a_stale_server_json_is_a_warning_when_nothing_posts_to_it(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    info = {"url": f"http://127.0.0.1:{free_port()}/", "token": "x" * 40, "pid": 1}
+    (home / "server.json").write_text(json.dumps(info))
+    [(name, status, detail, _fix)] = server_checks(str(home), str(tmp_path))
+    assert (name, status) == ("server", "warn")
+    assert "nothing answers" in detail
