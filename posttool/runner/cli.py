@@ -286,6 +286,13 @@ def add_serve_commands(sub: Callable[..., Parser]) -> None:
     )
     serve.add_argument("--quiet", action="store_true", help="log nothing to stderr")
     serve.add_argument(
+        "--workers",
+        type=positive_int,
+        default=1,
+        metavar="N",
+        help="processes answering on the one port (default 1; one per core for throughput)",
+    )
+    serve.add_argument(
         "--read-timeout",
         type=non_negative_float,
         default=10.0,
@@ -439,7 +446,12 @@ def do_serve(args: argparse.Namespace) -> int:
                 resolved_home(args), args.host, args.port, args.uninstall_service
             )
         return run_serve(
-            resolved_home(args), args.host, args.port, args.quiet, args.read_timeout or 10.0
+            resolved_home(args),
+            args.host,
+            args.port,
+            args.quiet,
+            args.read_timeout or 10.0,
+            args.workers,
         )
     except ServeError as exc:
         raise UsageError(str(exc)) from None

@@ -108,6 +108,7 @@ class HookServer(ThreadingHTTPServer):
         self, address: tuple[str, int], home: str, token: str, quiet: bool, read_timeout: float
     ) -> None:
         self.read_timeout = read_timeout
+        self.main_pid = os.getpid()  # the pid in server.json, also when workers answer
         self.fixed_port = address[1] != 0
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         super().__init__(address, RequestHandler)
@@ -245,7 +246,7 @@ class RequestHandler(BaseHTTPRequestHandler):
         if self.path.split("?", 1)[0] != HEALTH_PATH:
             self.refuse(404, "no such path", close=True)
             return
-        health = {"status": "ok", "version": __version__, "pid": os.getpid()}
+        health = {"status": "ok", "version": __version__, "pid": self.server.main_pid}
         self.reply(200, dumps(health).encode())
 
     def wrong_method(self) -> None:
@@ -377,9 +378,16 @@ def stop_on_signals(server: HookServer) -> None:
 
 
 def run_serve(
-    home: str, host: str, port: int, quiet: bool = False, read_timeout: float = READ_TIMEOUT_S
+    home: str,
+    host: str,
+    port: int,
+    quiet: bool = False,
+    read_timeout: float = READ_TIMEOUT_S,
+    workers: int = 1,
 ) -> int:
     server = start_server(home, host, port, quiet, read_timeout)
+    if workers > 1:
+        return run_workers(server, workers)
     stop_on_signals(server)
     info_path = write_server_info(server)
     server.say(
@@ -387,11 +395,64 @@ def run_serve(
         f"token and url in {info_path}"
     )
     try:
+        serve_until_stopped(server)
+    finally:
+        remove_server_info(home)
+    return 0
+
+
+def serve_until_stopped(server: HookServer) -> None:
+    try:
         server.serve_forever(poll_interval=0.2)
     finally:
         server.stopping = True
         server.close_idle()
         server.server_close()  # joins the request threads
-        remove_server_info(home)
-        server.say(f"stopped after {server.requests} event(s)")
-    return 0
+        server.say(f"pid {os.getpid()} stopped after {server.requests} event(s)")
+
+
+def run_workers(server: HookServer, workers: int) -> int:
+    """Pre-fork: `workers` processes accept on the one listening socket (one interpreter lock
+    each); this process only writes server.json, forwards SIGTERM/SIGINT and waits. Sessions
+    stay consistent across workers through the session file lock, as with `posttool run`."""
+    stop_signals = {signal.SIGTERM, signal.SIGINT}
+    # Held back until each process has its own handlers: no worker may run the parent's.
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
+    children: list[int] = []
+    for _ in range(workers):
+        pid = os.fork()
+        if pid == 0:  # a worker
+            code = 0
+            try:
+                stop_on_signals(server)
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, stop_signals)
+                serve_until_stopped(server)
+            except BaseException:
+                code = 1
+            os._exit(code)
+        children.append(pid)
+
+    def forward(signum: int, _frame: object) -> None:
+        for child in children:
+            try:
+                os.kill(child, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, stop_signals)
+    info_path = write_server_info(server)
+    server.say(
+        f"posttool {__version__} listening on {server.url} with {workers} workers "
+        f"(pids {', '.join(map(str, children))}; home {server.home}); url and token in "
+        f"{info_path}"
+    )
+    failed = 0
+    for child in children:
+        _pid, status = os.waitpid(child, 0)
+        failed += os.waitstatus_to_exitcode(status) != 0
+    server.socket.close()
+    remove_server_info(server.home)
+    server.say(f"stopped ({workers} workers)")
+    return 1 if failed else 0

@@ -351,3 +351,32 @@ def test_sigterm_finishes_the_request_in_flight(tmp_path: Path, session: Session
     assert code == 0, log
     doc = json.loads((server.home / "sessions" / f"{session.session_id}.json").read_text())
     assert doc["counters"]["calls"] == 1
+
+
+def test_workers_share_the_port_and_the_state(tmp_path: Path, project: Path) -> None:
+    """`--workers 2`: two processes answer on one port; one session posted from four clients
+    at once loses no update, health names the pid in server.json, SIGTERM stops them all."""
+    server = Server(tmp_path / "serve-home", "--workers", "2")
+    session = Session(server.home, project, session_id="sess-workers")
+    conn = server.connect()
+    conn.request("GET", "/health", headers=server.auth)
+    assert json.loads(conn.getresponse().read())["pid"] == server.process.pid
+
+    def client() -> None:
+        for _ in range(10):
+            status, _answer = server.post(json.dumps(session.event("05")).encode())
+            assert status == 200
+
+    threads = [threading.Thread(target=client) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    code, log = server.stop()
+    assert code == 0, log
+    assert log.count("stopped after") == 2  # both workers finished
+    assert not (server.home / "server.json").exists()
+    doc = json.loads((server.home / "sessions" / "sess-workers.json").read_text())
+    assert doc["counters"]["calls"] == 40
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", server.port), timeout=5).close()
