@@ -38,10 +38,13 @@ READY_TIMEOUT_S = 30
 
 
 class ServeProcess:
-    def __init__(self, home: str) -> None:
+    def __init__(self, home: str, workers: int = 1) -> None:
         self.home = home
         self.process = subprocess.Popen(
-            [*run_command(), "serve", "--home", home, "--port", "0", "--quiet"],
+            [
+                *(*run_command(), "serve", "--home", home, "--port", "0", "--quiet"),
+                *("--workers", str(workers)),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -167,6 +170,12 @@ def measure_serve(events: list[Event], runs: int, home: str, project: str) -> di
         events_per_s = throughput(server, events, max(runs, 25))
     finally:
         server.stop()
+    workers = os.cpu_count() or 1
+    server = ServeProcess(home + "-workers", workers)
+    try:
+        workers_events_per_s = throughput(server, events, max(runs, 25))
+    finally:
+        server.stop()
     floor_p50 = statistics.median(floor) if floor else None
     write_p50 = statistics.median(writes) if writes else None
     return {
@@ -177,6 +186,8 @@ def measure_serve(events: list[Event], runs: int, home: str, project: str) -> di
         "py_write_ratio": round(write_p50 / floor_p50, 3) if write_p50 and floor_p50 else None,
         "concurrent_sessions": CONCURRENT_SESSIONS,
         "events_per_s": round(events_per_s, 1),
+        "workers": workers,
+        "workers_events_per_s": round(workers_events_per_s, 1),
     }
 
 
@@ -196,5 +207,8 @@ def report_lines(serve: dict[str, Any]) -> list[str]:
     if serve.get("floor_p50_ms"):
         lines.append(f"  floor (bare interpreter start, same run): {serve['floor_p50_ms']:.1f} ms")
     sessions = serve["concurrent_sessions"]
-    lines.append(f"  {sessions} concurrent sessions: {serve['events_per_s']:.0f} events/s")
+    lines.append(
+        f"  {sessions} concurrent sessions: {serve['events_per_s']:.0f} events/s; with "
+        f"--workers {serve['workers']}: {serve['workers_events_per_s']:.0f} events/s"
+    )
     return lines

@@ -326,6 +326,7 @@ def test_bench_serve_reports_every_figure(tmp_path: Path) -> None:
     assert served["py_write_new_content"]["n"] == 2 * 2
     assert served["py_write_ratio"] > 0
     assert served["events_per_s"] > 0
+    assert served["workers_events_per_s"] > 0
     assert not (tmp_path / "bench-home" / "server.json").exists()  # the server was stopped
     assert any("events/s" in line for line in report_lines(served))
 
