@@ -424,6 +424,9 @@ def run_workers(server: HookServer, workers: int) -> int:
         if pid == 0:  # a worker
             code = 0
             try:
+                # Every worker wakes for a new connection and one wins it: the others' accept()
+                # must fail at once, not block there (deaf to SIGTERM) until the next one.
+                server.socket.setblocking(False)
                 stop_on_signals(server)
                 signal.pthread_sigmask(signal.SIG_UNBLOCK, stop_signals)
                 serve_until_stopped(server)
