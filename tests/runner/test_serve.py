@@ -36,6 +36,7 @@ class Server:
             ],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
+            start_new_session=True,  # a hung server is killed with its workers
         )
         self.info = self._wait_ready()
         self.port = int(self.info["url"].rsplit(":", 1)[1].strip("/"))
@@ -50,7 +51,7 @@ class Server:
             if self.process.poll() is not None:
                 raise AssertionError(f"server exited: {self.process.stderr.read().decode()}")
             time.sleep(0.05)
-        self.process.kill()
+        os.killpg(self.process.pid, signal.SIGKILL)
         raise AssertionError("server.json never appeared")
 
     def connect(self) -> http.client.HTTPConnection:
@@ -73,7 +74,8 @@ class Server:
         try:
             _out, err = self.process.communicate(timeout=30)
         except subprocess.TimeoutExpired:
-            self.process.kill()
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.communicate()
             raise
         return self.process.returncode, err.decode()
 
