@@ -328,6 +328,7 @@ def run_bench(
     home: str | None,
     out: TextIO | None = None,
     process: bool = True,
+    serve: bool = False,
 ) -> int:
     out = sys.stdout if out is None else out
     if runs < 1:
@@ -341,6 +342,11 @@ def run_bench(
             measure_process(events, runs, space.home, space.project, bundled) if process else None
         )
         config_copied = space.config_copied
+        if serve:
+            from posttool.cli.bench_serve import measure_serve
+
+            serve_home = os.path.join(space.root, "serve-home")
+            served = measure_serve(events, runs, serve_home, space.project)
     result = {
         "python": sys.version.split()[0],
         "executable": sys.executable,
@@ -351,6 +357,8 @@ def run_bench(
         "hooks": hook_stats(timings),
         "process": whole,
     }
+    if serve:
+        result["serve"] = served
     if as_json:
         out.write(json.dumps(result, indent=2) + "\n")
     else:
@@ -401,4 +409,8 @@ def report_lines(result: dict[str, Any], style: Style) -> list[str]:
             f"  command: {' '.join(whole['command'])}",
             "  " + style.bold(f"all events: {ratio:.2f}× the bare interpreter") if ratio else "",
         ]
+    if result.get("serve"):
+        from posttool.cli.bench_serve import report_lines as serve_lines
+
+        lines += serve_lines(result["serve"])
     return lines

@@ -107,6 +107,7 @@ def build_parser() -> Parser:
     )
     add_bench_commands(sub)
     add_replay_command(commands)
+    add_serve_commands(sub)
     doctor = sub(
         "doctor",
         "check the Claude Code wiring, the interpreter, a sample run, "
@@ -142,6 +143,13 @@ def add_install_commands(sub: Callable[..., Parser]) -> None:
         child.add_argument(
             "--dry-run", action="store_true", help="print the change as a diff and write nothing"
         )
+        if name == "install":
+            child.add_argument(
+                "--http",
+                action="store_true",
+                help="post events to the running `posttool serve` (user scope; checks that it "
+                "answers) instead of starting a process per tool call",
+            )
     install_parser, uninstall_parser = parsers
     add_version_option(install_parser)
     uninstall_parser.add_argument(
@@ -268,6 +276,11 @@ def add_bench_commands(sub: Callable[..., Parser]) -> None:
         "--event", metavar="FILE", help="a JSON event, a JSON array of events, or JSON Lines"
     )
     json_option(bench)
+    bench.add_argument(
+        "--serve",
+        action="store_true",
+        help="also measure `posttool serve` (warm client p50/p99, 8 concurrent sessions)",
+    )
     run = sub(
         "run",
         "process one event from stdin (what Claude Code runs); with --bench N, "
@@ -301,6 +314,52 @@ def add_replay_command(commands: argparse._SubParsersAction[Parser]) -> None:
     )
 
 
+def add_serve_commands(sub: Callable[..., Parser]) -> None:
+    serve = sub(
+        "serve",
+        "answer Claude Code's HTTP hooks from one warm process (loopback only; "
+        "url and token in <home>/server.json)",
+        do_serve,
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="127.0.0.1 (default), localhost or ::1")
+    serve.add_argument(
+        "--port", type=int, default=0, metavar="N", help="0 or absent: any free port"
+    )
+    serve.add_argument("--quiet", action="store_true", help="log nothing to stderr")
+    serve.add_argument(
+        "--workers",
+        type=positive_int,
+        default=1,
+        metavar="N",
+        help="processes answering on the one port (default 1; one per core for throughput)",
+    )
+    serve.add_argument(
+        "--read-timeout",
+        type=non_negative_float,
+        default=10.0,
+        metavar="S",
+        help="close a connection silent this long mid-request or idle (default 10)",
+    )
+    serve.add_argument(
+        "--install-service",
+        action="store_true",
+        help="write a systemd user unit (launchd agent on macOS) that runs the server, "
+        "and print how to start it",
+    )
+    serve.add_argument(
+        "--uninstall-service", action="store_true", help="remove what --install-service wrote"
+    )
+    stats = sub(
+        "stats",
+        "what posttool did: per hook calls, spoke %%, characters, p50/p95 ms, failures; "
+        "per tool calls and whole-call p50/p95 ms (from <home>/metrics.jsonl)",
+        do_stats,
+    )
+    stats.add_argument("--since", metavar="AGE", help="e.g. 30m, 12h, 1d, 2w (default: all)")
+    stats.add_argument("--session", metavar="ID", help="one session (id or unique prefix)")
+    json_option(stats)
+
+
 # --- handlers: thin, each imports only its own module ----------------------------------------
 
 
@@ -319,6 +378,10 @@ def do_install(args: argparse.Namespace) -> int:
     from posttool.lib.paths import ensure_private_dir
 
     home = resolved_home(args, create=not args.dry_run)
+    if args.http:
+        from posttool.cli.http_wiring import run_install_http
+
+        return run_install_http(args.scope, home, args.dry_run)
     if not args.dry_run:
         ensure_private_dir(home)
     return run_install(args.scope, home, args.dry_run, claude_version=args.claude_version)
@@ -406,7 +469,7 @@ def do_hooks(args: argparse.Namespace) -> int:
 def do_bench(args: argparse.Namespace) -> int:
     from posttool.cli.bench import run_bench
 
-    return run_bench(args.runs, args.event, args.json, home=resolved_home(args))
+    return run_bench(args.runs, args.event, args.json, home=resolved_home(args), serve=args.serve)
 
 
 def do_run(args: argparse.Namespace) -> int:
@@ -419,6 +482,36 @@ def do_run(args: argparse.Namespace) -> int:
     from posttool.cli.bench import run_bench
 
     return run_bench(args.bench, args.event, args.json, home=resolved_home(args))
+
+
+def do_serve(args: argparse.Namespace) -> int:
+    from posttool.runner.serve import ServeError, run_serve
+
+    if args.port < 0 or args.port > 65535:
+        raise UsageError(f"--port {args.port}: not a port number (0-65535)")
+    try:
+        if args.install_service or args.uninstall_service:
+            from posttool.cli.service import run_service_command
+
+            return run_service_command(
+                resolved_home(args), args.host, args.port, args.uninstall_service
+            )
+        return run_serve(
+            resolved_home(args),
+            args.host,
+            args.port,
+            args.quiet,
+            args.read_timeout or 10.0,
+            args.workers,
+        )
+    except ServeError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def do_stats(args: argparse.Namespace) -> int:
+    from posttool.cli.stats import run_stats
+
+    return run_stats(resolved_home(args), args.since, args.session, args.json, sys.stdout)
 
 
 def do_replay(args: argparse.Namespace) -> int:

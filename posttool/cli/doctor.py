@@ -569,10 +569,17 @@ def check_config(home: str) -> Check:
 def run_checks(
     home: str, home_given: bool, cwd: str, support: Support | None = None
 ) -> list[Check]:
+    from posttool.cli.http_wiring import server_checks
+
     support = support or Support(None, "not looked up")
     fixer = Fixer(home if home_given else None, support)
     wiring = read_wiring(cwd)
-    checks = [*wiring.checks, check_events(wiring, fixer), *check_claude(wiring, support, fixer)]
+    served = [Check(*found) for found in server_checks(home, cwd)]
+    http_wired = any(check.name == "settings" for check in served)
+    checks = [*wiring.checks]
+    if not (http_wired and not wiring.commands):
+        checks += [check_events(wiring, fixer), *check_claude(wiring, support, fixer)]
+    checks += served
     commands = list(wiring.commands)
     if not commands:
         commands = [hook_command([sys.executable, "-I", "-m", "posttool"], home)]

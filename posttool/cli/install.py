@@ -117,14 +117,18 @@ def plan_install(
         after = claude_settings.install(before, command, path, events)
     except claude_settings.SettingsError as exc:
         raise CliError(str(exc)) from None
-    return Change(path, text, before, after)
+    from posttool.cli.http_wiring import without_http  # command mode replaces http mode
+
+    return Change(path, text, before, without_http(after))
 
 
 def plan_uninstall(path: str, home: str) -> Change:
+    from posttool.cli.http_wiring import without_http
+
     text, before = load(path)
     history = backups.before_install(path, home, _without_posttool)
     try:
-        after = claude_settings.uninstall(before, path, history.value)
+        after = without_http(claude_settings.uninstall(before, path, history.value))
     except claude_settings.SettingsError as exc:
         raise CliError(str(exc)) from None
     same_as_before = history.text if after == history.value else None

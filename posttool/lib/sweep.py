@@ -151,6 +151,9 @@ def sweep(home: str, now: float, config: Config) -> None:
     removed = [p for p in stale_sessions(home, now, ttl_days) if remove_session(p)]
     if removed:
         log(f"sweep: removed {len(removed)} session file(s) untouched for {ttl_days} days")
+    from posttool.lib.metrics import prune as prune_metrics
+
+    prune_metrics(home, now, ttl_days)
     try:
         from posttool.lib.lint.cache import prune_lint_cache
     except ImportError:

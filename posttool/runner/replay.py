@@ -24,7 +24,7 @@ from typing import Any, TextIO
 from posttool.lib.message import Message
 from posttool.lib.paths import is_within
 from posttool.runner.merge import utf16_len
-from posttool.runner.run import handle
+from posttool.runner.run import Door, handle
 from posttool.runner.transcripts import Call, Problems, read_session, subagent_files
 
 FOOTER_LABEL = "posttool"
@@ -197,7 +197,7 @@ class Replayer:
             home=sandbox.home,
             now=call.at,
             environ=environ,
-            on_messages=messages.extend,
+            door=Door(mode="replay", on_messages=messages.extend),
         )
         context = sandbox.unmapped(additional_context(answer))
         self.result.add(call, file_name, summarise(call), context, messages)

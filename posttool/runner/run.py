@@ -19,7 +19,7 @@ from posttool.lib.config import (
     load_config,
 )
 from posttool.lib.fast.jsonfast import JSONDecodeError, loads_clean
-from posttool.lib.log import log
+from posttool.lib.log import CallRecorder, log
 from posttool.lib.paths import HomeError, ensure_private_dir, settle_home
 from posttool.lib.state import State
 from posttool.lib.store import LockTimeout, SessionStore
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
     from posttool.lib.event import Event
     from posttool.lib.message import Message
-    from posttool.runner.registry import HookRecord
+    from posttool.runner.registry import HookRecord, Registry
 
 EMPTY = "{}"
 SEEN_IDS_CAP = 64
@@ -49,12 +49,11 @@ def handle(
     now: float | None = None,
     on_timing: Callable[[str, float], None] | None = None,
     environ: dict[str, str] | None = None,
-    on_messages: Callable[[list[Message]], None] | None = None,
+    door: Door | None = None,
 ) -> str:
     """Process one raw event and return the text to print. Never raises.
 
-    `on_messages` (for `posttool replay`) receives the hooks' messages once merged, so each
-    `[label]` of the answer can be traced to the hook that wrote it."""
+    `door` is how `posttool serve` and `posttool replay` differ from `run` (see `Door`)."""
     try:
         home = settle_home(home)
     except (HomeError, OSError):
@@ -63,11 +62,33 @@ def handle(
         ensure_private_dir(home)
         logging_.configure(home)
         clock = time.time() if now is None else now
-        answer = _handle(data, home, clock, on_timing, environ, on_messages)
+        return _handle(data, home, clock, on_timing, environ, door or Door())
     except Exception as exc:
         log(f"run: internal error {type(exc).__name__}: {exc}{_where(exc)}")
         return EMPTY
-    return encodable(answer)
+
+
+class Door:
+    """What the caller of `handle()` brings: `run` (the defaults), `serve` or `replay`.
+
+    `registry`: hooks loaded once by a long-lived caller. `on_answer`: called with the answer
+    before the state is written through (the lock is still held), so `serve` can reply early.
+    `on_messages`: the hooks' messages once merged, so `replay` can trace each `[label]` of the
+    answer to the hook that wrote it."""
+
+    __slots__ = ("mode", "on_answer", "on_messages", "registry")
+
+    def __init__(
+        self,
+        mode: str = "run",
+        registry: Registry | None = None,
+        on_answer: Callable[[str], None] | None = None,
+        on_messages: Callable[[list[Message]], None] | None = None,
+    ) -> None:
+        self.mode = mode
+        self.registry = registry
+        self.on_answer = on_answer
+        self.on_messages = on_messages
 
 
 def encodable(answer: str) -> str:
@@ -121,8 +142,9 @@ def _handle(
     now: float,
     on_timing: Callable[[str, float], None] | None,
     environ: dict[str, str] | None,
-    on_messages: Callable[[list[Message]], None] | None = None,
+    door: Door,
 ) -> str:
+    started = time.perf_counter()
     raw = parse(data)
     if raw is None:
         return EMPTY
@@ -138,7 +160,7 @@ def _handle(
     except InvalidEvent as exc:
         log(f"run: {exc}; ignored")
         return EMPTY
-    hooks = load_registry().matching(event.tool_name, event.event_name)
+    hooks = (door.registry or load_registry()).matching(event.tool_name, event.event_name)
     prepare_event(event, hooks, config, home)
 
     store = SessionStore(home, event.session_key)
@@ -160,18 +182,24 @@ def _handle(
         number_call(event, doc, config)
         event.freeze()
         state = State(doc, config, stores, now=now, call_index=event.call_index, home=home)
-        messages = dispatch(hooks, event, state, on_timing)
+        recorder = CallRecorder(doc, on_timing) if config.get("metrics.enabled", True) else None
+        messages = dispatch(hooks, event, state, recorder.on_timing if recorder else on_timing)
+        text = merge(messages, config)
+        answer = encodable(render_answer(event.event_name, text))
+        if door.on_messages is not None:
+            door.on_messages(messages)
+        if door.on_answer is not None:
+            door.on_answer(answer)
         doc["updated_at"] = now
         store.save(doc, caps=_caps(config))
         stores.save_all()
     finally:
         stores.close()
         store.close()
+    if recorder is not None:
+        recorder.write(home, event, messages, len(text), started, door.mode, config)
     sweep_if_due(home, time.time(), config)  # file mtimes are wall-clock, never injected
-    text = merge(messages, config)
-    if on_messages is not None:
-        on_messages(messages)
-    return render_answer(event.event_name, text)
+    return answer
 
 
 def prepare_event(event: Event, hooks: list[HookRecord], config: Config, home: str) -> None:
