@@ -494,10 +494,10 @@ def do_serve(args: argparse.Namespace) -> int:
             from posttool.cli.service import run_service_command
 
             return run_service_command(
-                resolved_home(args), args.host, args.port, args.uninstall_service
+                resolved_home(args, create=True), args.host, args.port, args.uninstall_service
             )
         return run_serve(
-            resolved_home(args),
+            resolved_home(args, create=True),
             args.host,
             args.port,
             args.quiet,

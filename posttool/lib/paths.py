@@ -120,8 +120,13 @@ def display_path(path: str, root: str) -> str:
 
 HOME_MARKER = ".posttool-home"
 SUBFOLDER = "posttool"
-_LAYOUT = frozenset(("sessions", "projects", "cache", "config.json", ".last-sweep"))
-_LAYOUT_PREFIXES = ("posttool.log", "config.json.")
+_LAYOUT = frozenset(
+    (
+        *("sessions", "projects", "cache", "backups", "launch", "config.json", ".last-sweep"),
+        *("server.json", "server.token", ".config-reported"),
+    )
+)
+_LAYOUT_PREFIXES = ("posttool.log", "config.json.", "metrics.jsonl", "server.json.")
 
 
 class HomeError(Exception):

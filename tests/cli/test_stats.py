@@ -12,6 +12,7 @@ import pytest
 from posttool.hooks import tracking
 from posttool.lib.log import append_metric
 from posttool.lib.metrics import metrics_paths, prune
+from posttool.lib.paths import settle_home
 from posttool.runner.registry import MARK
 from tests.conftest import Session, run_cli, write_config
 
@@ -114,14 +115,15 @@ def test_torn_lines_are_skipped(session: Session) -> None:
 
 
 def test_the_log_rotates_by_size_and_stays_bounded(tmp_path: Path) -> None:
+    home = Path(settle_home(str(tmp_path / "home")))  # a home posttool made (marked)
     line = json.dumps({"t": time.time(), "tool": "Read", "ms": 1.0, "pad": "x" * 80}) + "\n"
     for _ in range(100):
-        append_metric(str(tmp_path), line.encode(), max_bytes=1000)
-    rotated, live = (Path(p) for p in metrics_paths(str(tmp_path)))
+        append_metric(str(home), line.encode(), max_bytes=1000)
+    rotated, live = (Path(p) for p in metrics_paths(str(home)))
     assert rotated.exists()
     assert rotated.stat().st_size <= 1000 + len(line)
     assert live.stat().st_size <= 1000 + len(line)
-    assert stats(tmp_path)["records"] == (rotated.stat().st_size + live.stat().st_size) // len(line)
+    assert stats(home)["records"] == (rotated.stat().st_size + live.stat().st_size) // len(line)
 
 
 def test_the_sweep_prunes_metrics_untouched_for_the_ttl(tmp_path: Path) -> None:
