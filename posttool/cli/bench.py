@@ -24,7 +24,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import Any, TextIO
+from collections.abc import Callable
+from typing import Any, NamedTuple, TextIO
 
 from posttool.cli.terminal import CliError, Style, table
 
@@ -125,6 +126,13 @@ def with_fresh_id(event: dict[str, Any], run: int) -> bytes:
     event["tool_use_id"] = f"toolu_bench_{run}_{time.monotonic_ns()}"
     event["session_id"] = SESSION_ID
     return json.dumps(event).encode()
+
+
+class ServeBench(NamedTuple):
+    """The warm-server half of `posttool bench --serve` (see `bench_serve`)."""
+
+    measure: Callable[[list[Event], int, str, str], dict[str, Any]]
+    report: Callable[[dict[str, Any]], list[str]]
 
 
 class Workspace:
@@ -328,8 +336,9 @@ def run_bench(
     home: str | None,
     out: TextIO | None = None,
     process: bool = True,
-    serve: bool = False,
+    serve: ServeBench | None = None,
 ) -> int:
+    """`serve` (from `bench_serve`, which builds on this module) adds the warm-server figures."""
     out = sys.stdout if out is None else out
     if runs < 1:
         raise CliError("the number of runs must be at least 1", code=2)
@@ -342,11 +351,9 @@ def run_bench(
             measure_process(events, runs, space.home, space.project, bundled) if process else None
         )
         config_copied = space.config_copied
-        if serve:
-            from posttool.cli.bench_serve import measure_serve
-
+        if serve is not None:
             serve_home = os.path.join(space.root, "serve-home")
-            served = measure_serve(events, runs, serve_home, space.project)
+            served = serve.measure(events, runs, serve_home, space.project)
     result = {
         "python": sys.version.split()[0],
         "executable": sys.executable,
@@ -357,12 +364,15 @@ def run_bench(
         "hooks": hook_stats(timings),
         "process": whole,
     }
-    if serve:
+    if serve is not None:
         result["serve"] = served
     if as_json:
         out.write(json.dumps(result, indent=2) + "\n")
     else:
-        for line in report_lines(result, Style.for_stream(out)):
+        lines = report_lines(result, Style.for_stream(out))
+        if serve is not None:
+            lines += serve.report(served)
+        for line in lines:
             out.write(line + "\n")
     return 0
 
@@ -409,8 +419,4 @@ def report_lines(result: dict[str, Any], style: Style) -> list[str]:
             f"  command: {' '.join(whole['command'])}",
             "  " + style.bold(f"all events: {ratio:.2f}× the bare interpreter") if ratio else "",
         ]
-    if result.get("serve"):
-        from posttool.cli.bench_serve import report_lines as serve_lines
-
-        lines += serve_lines(result["serve"])
     return lines

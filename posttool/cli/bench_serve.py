@@ -26,6 +26,7 @@ from typing import Any
 from posttool.cli.bench import (
     FLOOR_ARGS,
     Event,
+    ServeBench,
     materialise,
     percentile,
     run_command,
@@ -212,3 +213,6 @@ def report_lines(serve: dict[str, Any]) -> list[str]:
         f"--workers {serve['workers']}: {serve['workers_events_per_s']:.0f} events/s"
     )
     return lines
+
+
+SERVE_BENCH = ServeBench(measure_serve, report_lines)

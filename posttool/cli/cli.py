@@ -469,7 +469,12 @@ def do_hooks(args: argparse.Namespace) -> int:
 def do_bench(args: argparse.Namespace) -> int:
     from posttool.cli.bench import run_bench
 
-    return run_bench(args.runs, args.event, args.json, home=resolved_home(args), serve=args.serve)
+    home = resolved_home(args)
+    if args.serve:
+        from posttool.cli.bench_serve import SERVE_BENCH
+
+        return run_bench(args.runs, args.event, args.json, home=home, serve=SERVE_BENCH)
+    return run_bench(args.runs, args.event, args.json, home=home)
 
 
 def do_run(args: argparse.Namespace) -> int:

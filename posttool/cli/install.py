@@ -117,13 +117,13 @@ def plan_install(
         after = claude_settings.install(before, command, path, events)
     except claude_settings.SettingsError as exc:
         raise CliError(str(exc)) from None
-    from posttool.cli.http_wiring import without_http  # command mode replaces http mode
+    from posttool.cli.http_entries import without_http  # command mode replaces http mode
 
     return Change(path, text, before, without_http(after))
 
 
 def plan_uninstall(path: str, home: str) -> Change:
-    from posttool.cli.http_wiring import without_http
+    from posttool.cli.http_entries import without_http
 
     text, before = load(path)
     history = backups.before_install(path, home, _without_posttool)

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from posttool.cli.http_wiring import hook_url, server_checks, with_http, without_http
+from posttool.cli.http_entries import hook_url, with_http, without_http
+from posttool.cli.http_wiring import server_checks
 from posttool.cli.service import launchd_plist, run_service_command, systemd_unit
 from tests.conftest import run_cli
 from tests.runner.test_serve import Server
