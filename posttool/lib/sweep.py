@@ -45,7 +45,7 @@ def session_files(home: str) -> list[SessionFile]:
         return []
     found = []
     for name in names:
-        if not name.endswith(".json"):
+        if not name.endswith(".json") or name.endswith(paths.LAST_EVENT_SUFFIX):
             continue
         path = os.path.join(folder, name)
         try:
@@ -73,12 +73,21 @@ def remove_session(path: str, timeout: float = 0) -> bool:
     except (LockTimeout, OSError):
         return False
     try:
+        remove_last_event(path)
         os.unlink(path)
         return True
     except FileNotFoundError:
         return False
     finally:
         lock.release_and_delete()
+
+
+def remove_last_event(session_path: str) -> None:
+    """The event kept beside `<key>.json` for `explain --last` goes with its session."""
+    try:
+        os.unlink(session_path[: -len(".json")] + paths.LAST_EVENT_SUFFIX)
+    except OSError:
+        pass
 
 
 def remove_orphan_lock(lock_path: str) -> bool:
