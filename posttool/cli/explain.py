@@ -60,7 +60,7 @@ def run_explain(
     if len(data) > MAX_EVENT_BYTES:
         raise CliError(f"the event is larger than {MAX_EVENT_BYTES} bytes")
     try:
-        explanation = explain(data, home, dict(os.environ))
+        explanation = explain(data, home, dict(os.environ), rewind=last)
     except ExplainError as exc:
         raise CliError(f"{source if source not in (None, '-') else 'stdin'}: {exc}") from None
     if as_json:
@@ -99,7 +99,12 @@ def render(explanation: Explanation, style: Style) -> list[str]:
 def render_trace(trace: HookTrace, style: Style) -> list[str]:
     head = f"{trace.priority:>4} {trace.name:<28}"
     if trace.status != "ran":
-        return [style.dim(f"{head} {trace.status}: {'; '.join(trace.reasons)}")]
+        why = "; ".join(trace.reasons)  # "disabled by …", "off by default …", "suspended …"
+        return [
+            style.dim(
+                f"{head} not matched: {why}" if trace.status == "not matched" else f"{head} {why}"
+            )
+        ]
     took = f"{trace.ms:.1f} ms" if trace.ms is not None else ""
     outcome = trace.outcome
     if trace.failure:

@@ -116,9 +116,16 @@ def parse_event(data: bytes) -> dict[str, Any]:
 
 
 def explain(
-    data: bytes, home: str, environ: dict[str, str] | None = None, now: float | None = None
+    data: bytes,
+    home: str,
+    environ: dict[str, str] | None = None,
+    now: float | None = None,
+    rewind: bool = False,
 ) -> Explanation:
-    """Trace one raw event against a scratch copy of `home`; raises ExplainError."""
+    """Trace one raw event against a scratch copy of `home`; raises ExplainError.
+
+    `rewind`: the event is the session's last one (`--last`), so what that call set that can be
+    told apart is undone first (see `rewind_last_call`)."""
     env = dict(os.environ if environ is None else environ)
     clock = time.time() if now is None else now
     raw = parse_event(data)
@@ -139,7 +146,7 @@ def explain(
     try:
         copy_home(home, scratch, event)
         logging_.configure(scratch)
-        explanation = _trace(event, config, env, scratch, clock)
+        explanation = _trace(event, config, env, scratch, clock, rewind)
         explanation.notes[:0] = notes
         explanation.log = _log_lines(scratch)
         return explanation
@@ -190,7 +197,7 @@ def _log_lines(scratch: str) -> list[str]:
 
 
 def _trace(
-    event: Event, config: Config, env: dict[str, str], scratch: str, now: float
+    event: Event, config: Config, env: dict[str, str], scratch: str, now: float, rewind: bool
 ) -> Explanation:
     registry = load_registry()
     traces = {record.name: HookTrace(record) for record in registry.hooks}
@@ -210,7 +217,13 @@ def _trace(
         )
     stores = ProjectStores(scratch, event.project_key, config, now)
     try:
-        if is_duplicate(event, doc, config):
+        if rewind and rewind_last_call(doc, event):
+            explanation.notes.append(
+                "the session already holds this call: its call number and the cooldowns it "
+                "started are rewound; other records (files, confidence, project stores) "
+                "still include it"
+            )
+        elif is_duplicate(event, doc, config):
             explanation.notes.append(
                 "this call is already recorded in the session (as after `posttool run`); "
                 "it is explained as a new call, against the state it left"
@@ -229,6 +242,23 @@ def _trace(
         stores.close()
         store.close()  # never saved: the scratch copy is thrown away
     return explanation
+
+
+def rewind_last_call(doc: dict[str, Any], event: Event) -> bool:
+    """Undo the call number and the cooldowns of the session's last call, when `event` is
+    that call (its id is the last one seen). A cooldown records the call that started it."""
+    seen = doc["seen_tool_use_ids"]
+    if not event.tool_use_id or not seen or seen[-1] != event.tool_use_id:
+        return False
+    call = doc["counters"]["calls"]
+    seen.pop()
+    doc["counters"]["calls"] = max(0, call - 1)
+    doc["cooldowns"] = {
+        key: entry
+        for key, entry in doc["cooldowns"].items()
+        if not (isinstance(entry, list) and len(entry) >= 2 and entry[1] == call)
+    }
+    return True
 
 
 def unmatched_reasons(record: HookRecord, event: Event) -> list[str]:
