@@ -97,13 +97,12 @@ def corrupt_files(home: str, key: str | None = None) -> list[str]:
 
 def remove(session: SessionFile, timeout: float = REMOVE_LOCK_TIMEOUT_S) -> list[str]:
     """Delete a session's file (under its lock) and its kept-aside copies; returns what went."""
-    last = _last_event_beside(session.path)
     if not remove_session(session.path, timeout=timeout):
         if os.path.exists(session.path):
             raise CliError(f"{session.path} is in use by a running hook; try again")
         removed = []
     else:
-        removed = [session.path, *last]
+        removed = [session.path]
     home = os.path.dirname(os.path.dirname(session.path))
     for path in corrupt_files(home, session.key):
         try:
@@ -112,12 +111,6 @@ def remove(session: SessionFile, timeout: float = REMOVE_LOCK_TIMEOUT_S) -> list
         except OSError:
             pass
     return removed
-
-
-def _last_event_beside(session_path: str) -> list[str]:
-    """The event kept for `explain --last` beside a session file, if there is one."""
-    path = session_path[: -len(".json")] + paths.LAST_EVENT_SUFFIX
-    return [path] if os.path.exists(path) else []
 
 
 def stale(home: str, now: float, older_than_days: float) -> list[str]:
@@ -133,9 +126,10 @@ def stale(home: str, now: float, older_than_days: float) -> list[str]:
         path = os.path.join(folder, name)
         is_orphan_lock = name.endswith(".json.lock") and not os.path.exists(path[: -len(".lock")])
         session_beside = path[: -len(paths.LAST_EVENT_SUFFIX)] + ".json"
-        if name.endswith(paths.LAST_EVENT_SUFFIX) and os.path.exists(session_beside):
-            continue  # removed with its session
-        if not (name.endswith(".json") or _CORRUPT.match(name) or is_orphan_lock):
+        is_orphan_last = name.endswith(paths.LAST_EVENT_SUFFIX) and not os.path.exists(
+            session_beside
+        )  # one with its session is removed with it
+        if not (name.endswith(".json") or _CORRUPT.match(name) or is_orphan_lock or is_orphan_last):
             continue
         try:
             if now - os.stat(path).st_mtime >= limit:
@@ -148,10 +142,9 @@ def stale(home: str, now: float, older_than_days: float) -> list[str]:
 def prune(home: str, now: float, older_than_days: float) -> list[str]:
     removed = []
     for path in stale(home, now, older_than_days):
-        if path.endswith(".json") and not path.endswith(paths.LAST_EVENT_SUFFIX):
-            last = _last_event_beside(path)
+        if path.endswith(".json"):
             if remove_session(path, timeout=0):
-                removed.extend([path, *last])
+                removed.append(path)
             continue
         if path.endswith(".json.lock"):
             if remove_orphan_lock(path):

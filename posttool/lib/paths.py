@@ -11,7 +11,7 @@ PROJECT_DIR_ENV = "CLAUDE_PROJECT_DIR"
 MAX_ROOT_LEVELS = 40
 _SESSION_ID_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 ANONYMOUS_SESSION = "_anonymous"
-LAST_EVENT_SUFFIX = ".last.json"  # session keys hold no ".", so no session is named `x.last`
+LAST_EVENT_SUFFIX = ".last-event"  # not `.json`: whatever lists sessions by `*.json` skips it
 
 
 def resolve_home(

@@ -45,7 +45,7 @@ def session_files(home: str) -> list[SessionFile]:
         return []
     found = []
     for name in names:
-        if not name.endswith(".json") or name.endswith(paths.LAST_EVENT_SUFFIX):
+        if not name.endswith(".json"):
             continue
         path = os.path.join(folder, name)
         try:
@@ -106,9 +106,13 @@ def remove_orphan_lock(lock_path: str) -> bool:
 
 
 def is_own_temp_name(name: str) -> bool:
-    """`<name>.json.tmp-<pid>`, the temp name `store.write_atomic` uses, and nothing else."""
-    stem, sep, pid = name.rpartition(".json.tmp-")
-    return bool(stem and sep and pid.isdigit())
+    """`<name>.json.tmp-<pid>` or `<key>.last-event.tmp-<pid>`, the temp names
+    `store.write_atomic` uses, and nothing else."""
+    for marker in (".json.tmp-", f"{paths.LAST_EVENT_SUFFIX}.tmp-"):
+        stem, sep, pid = name.rpartition(marker)
+        if stem and sep and pid.isdigit():
+            return True
+    return False
 
 
 def temp_folders(home: str) -> list[str]:

@@ -35,7 +35,7 @@ def real_run(session: Session, fixture: str, **changes: Any) -> bytes:
 
 
 def last_path(session: Session) -> Path:
-    return session.home / "sessions" / f"{session.session_id}.last.json"
+    return session.home / "sessions" / f"{session.session_id}.last-event"
 
 
 def home_files(home: Path) -> dict[str, tuple[bytes, int]]:
@@ -136,13 +136,13 @@ def test_state_reset_and_prune_remove_the_kept_event(session: Session, make_sess
     listed = json.loads(ok(run_cli("state", "list", "--json")))
     assert sorted(row["session"] for row in listed) == ["sess-old", "sess-test-1"]
     out = ok(run_cli("state", "reset", "sess-test-1"))
-    assert str(last_path(session)) in out and not last_path(session).exists()
+    assert "sess-test-1.json" in out and not last_path(session).exists()
     old = time.time() - 8 * 86400
     for path in (session.home / "sessions").glob("sess-old*"):
         os.utime(path, (old, old))
     out = ok(run_cli("state", "prune"))
-    assert str(last_path(other)) in out and not last_path(other).exists()
-    assert list((session.home / "sessions").glob("*.last.json")) == []
+    assert "sess-old.json" in out and not last_path(other).exists()
+    assert list((session.home / "sessions").glob("*.last-event")) == []
 
 
 def test_the_daily_sweep_removes_the_kept_event(session: Session) -> None:
@@ -155,3 +155,27 @@ def test_the_daily_sweep_removes_the_kept_event(session: Session) -> None:
         os.utime(path, (old, old))
     sweep(str(session.home), time.time(), Config())
     assert not last_path(session).exists()
+
+
+def test_prune_removes_an_old_kept_event_whose_session_is_gone(home: Path) -> None:
+    sessions = home / "sessions"
+    sessions.mkdir(parents=True)
+    orphan = sessions / "gone.last-event"
+    orphan.write_text("{}")
+    with_session = sessions / "alive.last-event"
+    with_session.write_text("{}")
+    (sessions / "alive.json").write_text("{}")
+    old = time.time() - 8 * 86400
+    os.utime(orphan, (old, old))
+    os.utime(with_session, (old, old))
+    out = ok(run_cli("state", "prune"))
+    assert f"removed {orphan}" in out and not orphan.exists()
+    assert "alive.last-event" not in out  # it goes with its session, when that is pruned
+
+
+def test_a_killed_keep_leaves_a_temp_file_the_sweep_knows() -> None:
+    from posttool.lib.sweep import is_own_temp_name
+
+    assert is_own_temp_name("sess-1.last-event.tmp-4242")
+    assert not is_own_temp_name("sess-1.last-event")
+    assert not is_own_temp_name("notes.last-event.tmp-x")
