@@ -107,6 +107,7 @@ def build_parser() -> Parser:
     )
     add_bench_commands(sub)
     add_replay_command(commands)
+    add_explain_command(sub)
     add_serve_commands(sub)
     doctor = sub(
         "doctor",
@@ -311,6 +312,38 @@ def add_replay_command(commands: argparse._SubParsersAction[Parser]) -> None:
     )
     replay.add_argument(
         "--keep-home", action="store_true", help="keep the temporary home and file tree"
+    )
+
+
+def add_explain_command(sub: Callable[..., Parser]) -> None:
+    explain = sub(
+        "explain",
+        "show, for one event, every hook in order: matched or not and why, disabled by which "
+        "setting, suspended, time, message, dropped by the budget, state changed (runs on a "
+        "copy of the session: nothing is saved)",
+        do_explain,
+    )
+    explain.add_argument(
+        "event_file", nargs="?", metavar="EVENT_FILE", help="a JSON event (default: stdin)"
+    )
+    explain.add_argument(
+        "--last", action="store_true", help="the last event posttool kept for a session"
+    )
+    explain.add_argument(
+        "--session", metavar="S", help="with --last: session id or unique prefix (default newest)"
+    )
+    json_option(explain)
+
+
+def do_explain(args: argparse.Namespace) -> int:
+    from posttool.cli.explain import run_explain
+
+    if args.last and args.event_file:
+        raise UsageError("give an EVENT_FILE or --last, not both (see 'posttool explain --help')")
+    if args.session and not args.last:
+        raise UsageError("--session needs --last (see 'posttool explain --help')")
+    return run_explain(
+        resolved_home(args), args.event_file, args.last, args.session, args.json, sys.stdout
     )
 
 

@@ -125,7 +125,11 @@ def stale(home: str, now: float, older_than_days: float) -> list[str]:
     for name in names:
         path = os.path.join(folder, name)
         is_orphan_lock = name.endswith(".json.lock") and not os.path.exists(path[: -len(".lock")])
-        if not (name.endswith(".json") or _CORRUPT.match(name) or is_orphan_lock):
+        session_beside = path[: -len(paths.LAST_EVENT_SUFFIX)] + ".json"
+        is_orphan_last = name.endswith(paths.LAST_EVENT_SUFFIX) and not os.path.exists(
+            session_beside
+        )  # one with its session is removed with it
+        if not (name.endswith(".json") or _CORRUPT.match(name) or is_orphan_lock or is_orphan_last):
             continue
         try:
             if now - os.stat(path).st_mtime >= limit:

@@ -11,6 +11,7 @@ PROJECT_DIR_ENV = "CLAUDE_PROJECT_DIR"
 MAX_ROOT_LEVELS = 40
 _SESSION_ID_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 ANONYMOUS_SESSION = "_anonymous"
+LAST_EVENT_SUFFIX = ".last-event"  # not `.json`: whatever lists sessions by `*.json` skips it
 
 
 def resolve_home(
@@ -56,6 +57,11 @@ def ensure_private_dir(path: str) -> None:
 
 def sessions_dir(home: str) -> str:
     return os.path.join(home, "sessions")
+
+
+def last_event_path(home: str, session_key: str) -> str:
+    """The raw bytes of the session's last event, kept for `posttool explain --last`."""
+    return os.path.join(home, "sessions", f"{session_key}{LAST_EVENT_SUFFIX}")
 
 
 def project_dir(home: str, project_key: str) -> str:

@@ -322,3 +322,22 @@ def migrate(doc: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         doc["schema"] = SCHEMA_VERSION  # pre-versioned files: the template keeps what fits
     return doc
+
+
+DEFAULT_LAST_EVENT_MAX_BYTES = 262_144
+
+
+def keep_last_event(home: str, session_key: str, data: bytes, max_bytes: int) -> None:
+    """Keep the raw event for `posttool explain --last` (atomically, 0600). An event over
+    `max_bytes` is not kept, and the one kept before it is removed: an older event must never
+    pass for the last one. `max_bytes` 0 keeps nothing."""
+    path = paths.last_event_path(home, session_key)
+    try:
+        if 0 < len(data) <= max_bytes:
+            write_atomic(path, data)
+        else:
+            os.unlink(path)
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        log(f"state: cannot keep the last event in {path}: {exc.strerror}")

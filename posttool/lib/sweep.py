@@ -73,12 +73,21 @@ def remove_session(path: str, timeout: float = 0) -> bool:
     except (LockTimeout, OSError):
         return False
     try:
+        remove_last_event(path)
         os.unlink(path)
         return True
     except FileNotFoundError:
         return False
     finally:
         lock.release_and_delete()
+
+
+def remove_last_event(session_path: str) -> None:
+    """The event kept beside `<key>.json` for `explain --last` goes with its session."""
+    try:
+        os.unlink(session_path[: -len(".json")] + paths.LAST_EVENT_SUFFIX)
+    except OSError:
+        pass
 
 
 def remove_orphan_lock(lock_path: str) -> bool:
@@ -97,9 +106,13 @@ def remove_orphan_lock(lock_path: str) -> bool:
 
 
 def is_own_temp_name(name: str) -> bool:
-    """`<name>.json.tmp-<pid>`, the temp name `store.write_atomic` uses, and nothing else."""
-    stem, sep, pid = name.rpartition(".json.tmp-")
-    return bool(stem and sep and pid.isdigit())
+    """`<name>.json.tmp-<pid>` or `<key>.last-event.tmp-<pid>`, the temp names
+    `store.write_atomic` uses, and nothing else."""
+    for marker in (".json.tmp-", f"{paths.LAST_EVENT_SUFFIX}.tmp-"):
+        stem, sep, pid = name.rpartition(marker)
+        if stem and sep and pid.isdigit():
+            return True
+    return False
 
 
 def temp_folders(home: str) -> list[str]:

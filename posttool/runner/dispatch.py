@@ -45,10 +45,13 @@ def dispatch(
     event: Event,
     state: State,
     on_timing: Callable[[str, float], None] | None = None,
+    run_hook: Callable[..., Message | None] | None = None,
 ) -> list[Message]:
+    """`run_hook` wraps `run_one` (same arguments) to trace each hook; `posttool explain`."""
     messages: list[Message] = []
+    run = run_hook or run_one
     for record in enabled_hooks(hooks, state):
-        message = run_one(record, event, state, on_timing)
+        message = run(record, event, state, on_timing)
         if message is not None:
             messages.append(message)
     return messages

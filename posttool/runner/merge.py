@@ -8,6 +8,8 @@ from posttool.lib.text import ELLIPSIS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from posttool.lib.config import Config
     from posttool.lib.message import Message
 
@@ -112,14 +114,23 @@ def fit_budget(messages: list[Message], budget: int) -> tuple[list[str], list[Me
     return shown, dropped
 
 
-def merge(messages: list[Message], config: Config) -> str:
-    """The additionalContext text ('' when no hook had anything to say)."""
+def merge(
+    messages: list[Message],
+    config: Config,
+    on_fit: Callable[[list[Message], list[Message]], None] | None = None,
+) -> str:
+    """The additionalContext text ('' when no hook had anything to say).
+
+    `on_fit(kept, dropped)`: the messages left after trimming and dedupe, and those of them the
+    budget dropped (`posttool explain`)."""
     max_lines = config.get("output.max_message_lines", 7)
     max_chars = config.get("output.max_message_chars", 700)
     budget = min(MAX_CHARS, max(MIN_CHARS, int(config.get("output.max_chars", DEFAULT_CHARS))))
     kept = dedupe(collect(messages, max_lines, max_chars))
     kept.sort(key=lambda m: (SEVERITY_RANK[m.severity], m.priority, m.hook))
     shown, dropped = fit_budget(kept, budget)
+    if on_fit is not None:
+        on_fit(kept, dropped)
     if dropped:
         names = ", ".join(m.hook for m in dropped)
         footer = f"[posttool] {len(dropped)} more note(s) omitted: {names}."

@@ -22,7 +22,12 @@ from posttool.lib.fast.jsonfast import JSONDecodeError, loads_clean
 from posttool.lib.log import CallRecorder, log
 from posttool.lib.paths import HomeError, ensure_private_dir, settle_home
 from posttool.lib.state import State
-from posttool.lib.store import LockTimeout, SessionStore
+from posttool.lib.store import (
+    DEFAULT_LAST_EVENT_MAX_BYTES,
+    LockTimeout,
+    SessionStore,
+    keep_last_event,
+)
 from posttool.lib.stores import ProjectStores
 from posttool.runner.dispatch import dispatch
 from posttool.runner.merge import merge, render_answer
@@ -192,6 +197,7 @@ def _handle(
             door.on_answer(answer)
         doc["updated_at"] = now
         store.save(doc, caps=_caps(config))
+        keep_last_event(home, event.session_key, data, _last_event_cap(config))
         stores.save_all()
     finally:
         stores.close()
@@ -262,6 +268,10 @@ def number_call(event: Event, doc: dict[str, Any], config: Config) -> None:
     event.set_runner_fact("turn_index", turn["index"])
     event.set_runner_fact("turn_key", turn["key"])
     event.set_runner_fact("new_turn", new_turn)
+
+
+def _last_event_cap(config: Config) -> int:
+    return config.get("state.last_event_max_bytes", DEFAULT_LAST_EVENT_MAX_BYTES)
 
 
 def _caps(config: Config) -> dict[str, int]:
