@@ -457,9 +457,11 @@ def _contract(done: subprocess.CompletedProcess[bytes], event_name: str) -> str 
 
 def check_ruff(interpreter: str, home: str) -> Check:
     from posttool.lib.lint.cache import resolve_executable
+    from posttool.runner.registry import load_registry
 
+    load_registry()  # quality_scanner declares `quality_scanner.ruff_cmd`
     try:
-        configured = load_config(home).get("quality_scanner.ruff_cmd", "")
+        configured = load_config(home).get("quality_scanner.ruff_cmd")
     except ConfigError:
         configured = ""
     if configured:

@@ -169,7 +169,7 @@ def _handle(
             event.session_id,
             event.project_key,
             now,
-            timeout=config.get("state.lock_timeout_s", 2.0),
+            timeout=config.get("state.lock_timeout_s"),
         )
     except LockTimeout:
         log(f"run: session lock for {event.session_key} not acquired in time; no hook ran")
@@ -182,7 +182,7 @@ def _handle(
         number_call(event, doc, config)
         event.freeze()
         state = State(doc, config, stores, now=now, call_index=event.call_index, home=home)
-        recorder = CallRecorder(doc, on_timing) if config.get("metrics.enabled", True) else None
+        recorder = CallRecorder(doc, on_timing) if config.get("metrics.enabled") else None
         messages = dispatch(hooks, event, state, recorder.on_timing if recorder else on_timing)
         text = merge(messages, config)
         answer = encodable(render_answer(event.event_name, text))
@@ -219,7 +219,7 @@ def is_duplicate(event: Event, doc: dict[str, Any], config: Config) -> bool:
         return event.tool_use_id in doc["seen_tool_use_ids"]
     from posttool.lib import callid  # Claude Code 1.0.x: no tool_use_id, a fingerprint instead
 
-    window_s = config.get("state.duplicate_window_s", callid.DEFAULT_WINDOW_S)
+    window_s = config.get("state.duplicate_window_s")
     return callid.is_duplicate(doc["seen_tool_use_ids"], event, window_s)
 
 
@@ -245,7 +245,7 @@ def number_call(event: Event, doc: dict[str, Any], config: Config) -> None:
             new_turn = event.prompt_id != turn["key"]
             key = event.prompt_id
         else:
-            new_turn = elapsed is None or elapsed >= config.get("turn.idle_gap_s", 600)
+            new_turn = elapsed is None or elapsed >= config.get("turn.idle_gap_s")
             key = f"idle-{turn['index'] + 1}"
         if new_turn:
             turn.update(
@@ -265,11 +265,12 @@ def number_call(event: Event, doc: dict[str, Any], config: Config) -> None:
 
 
 def _caps(config: Config) -> dict[str, int]:
+    """The caps the user set (`state.caps.<field>`); the others keep their schema default."""
     prefix = "state.caps."
     return {
-        key[len(prefix) :]: value
-        for key, value in config.values.items()
-        if key.startswith(prefix) and isinstance(value, int) and not isinstance(value, bool)
+        key[len(prefix) :]: config.get(key)
+        for key in config.values
+        if key.startswith(prefix) and config.is_set(key)
     }
 
 
