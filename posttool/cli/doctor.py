@@ -560,6 +560,12 @@ def check_config(home: str) -> Check:
         config = load_config(home)
     except ConfigError as exc:
         return fail("config", str(exc), "fix the JSON, or move the file away to use defaults")
+    from posttool.cli.config_cmd import problem_summary
+
+    count, first = problem_summary(home)
+    if count:
+        more = f" (and {count - 1} more)" if count > 1 else ""
+        return fail("config", f"{first}{more}", "posttool config check  # lists every problem")
     if config.path and os.path.exists(config.path):
         return ok("config", f"{config.path} is valid")
     return ok("config", "no config.json; defaults apply")

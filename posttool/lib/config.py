@@ -164,7 +164,7 @@ class Config:
 
     def is_set(self, key: str) -> bool:
         """The user gave this key a value of the declared type."""
-        return key in self.values and key in DECLARED and _fits(self.values[key], DECLARED[key])
+        return key in self.values and key in DECLARED and fits(self.values[key], DECLARED[key])
 
     def hook_enabled(self, name: str, default: bool = True) -> bool:
         if name in self.disabled:
@@ -183,7 +183,7 @@ def usable(value: Any, default: Any) -> Any:
     return value
 
 
-def _fits(value: Any, default: Any) -> bool:
+def fits(value: Any, default: Any) -> bool:
     if not _same_kind(value, default):
         return False
     return not (type(default) is int and isinstance(value, float) and not value.is_integer())

@@ -12,6 +12,7 @@ import time
 
 from posttool.lib import log as logging_
 from posttool.lib.config import (
+    VALIDATED_NAME,
     Config,
     ConfigError,
     disabled_from_env,
@@ -160,7 +161,9 @@ def _handle(
     except InvalidEvent as exc:
         log(f"run: {exc}; ignored")
         return EMPTY
-    hooks = (door.registry or load_registry()).matching(event.tool_name, event.event_name)
+    registry = door.registry or load_registry()
+    report_config_problems(config, registry, home, environ)
+    hooks = registry.matching(event.tool_name, event.event_name)
     prepare_event(event, hooks, config, home)
 
     store = SessionStore(home, event.session_key)
@@ -200,6 +203,22 @@ def _handle(
         recorder.write(home, event, messages, len(text), started, door.mode, config)
     sweep_if_due(home, time.time(), config)  # file mtimes are wall-clock, never injected
     return answer
+
+
+def report_config_problems(
+    config: Config, registry: Registry, home: str, environ: dict[str, str] | None
+) -> None:
+    """Log what is wrong in the config once per version of the file (and POSTTOOL_DISABLE);
+    every other call pays one small read of the marker in the home."""
+    if not config.stamp or not first_report(home, VALIDATED_NAME, config.stamp):
+        return
+    try:
+        from posttool.lib.config_check import find_problems
+
+        for problem in find_problems(config, registry.by_name, environ):
+            log(f"config: {problem.text} (see `posttool config check`)")
+    except Exception as exc:  # validation must never cost the call its answer
+        log(f"config: validation failed: {type(exc).__name__}: {exc}")
 
 
 def prepare_event(event: Event, hooks: list[HookRecord], config: Config, home: str) -> None:
