@@ -86,6 +86,7 @@ SHARED_DEFAULTS: dict[str, Any] = {
     "state.lock_timeout_s": 2.0,
     "state.duplicate_window_s": 2.0,
     "state.session_ttl_days": 7,
+    "state.max_bytes": 262_144,
     **{f"state.caps.{field}": cap for field, cap in DEFAULT_CAPS.items()},
     "stores.read_cache.ttl_s": 86400.0,
     "stores.read_cache.max_entries": 500,

@@ -194,7 +194,7 @@ def _handle(
         if door.on_answer is not None:
             door.on_answer(answer)
         doc["updated_at"] = now
-        store.save(doc, caps=_caps(config))
+        store.save(doc, caps=_caps(config), max_bytes=config.get("state.max_bytes"))
         stores.save_all()
     finally:
         stores.close()
