@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from posttool.api import hook
 from posttool.lib.config import DECLARED, DECLARED_BY, SHARED_DEFAULTS, Config, fits, usable
-from posttool.lib.state import State
 from posttool.lib.schema import new_session
+from posttool.lib.state import State
 from posttool.runner.registry import load_registry
 from posttool.testing import call_hook
 from tests.conftest import fixture_names, load_fixture, merge
