@@ -7,6 +7,7 @@ validates the marks when it loads the hook modules.
 
 from __future__ import annotations
 
+from posttool.lib.config import declare
 from posttool.lib.event import EVENT_NAMES, POST_TOOL_USE, POST_TOOL_USE_FAILURE, Event
 from posttool.lib.message import Message
 from posttool.lib.state import State
@@ -43,6 +44,7 @@ class HookSpec:
 
     __slots__ = (
         "budget_ms",
+        "defaults",
         "enabled",
         "events",
         "matcher",
@@ -64,6 +66,7 @@ class HookSpec:
     budget_ms: int
     prepare: Callable[..., Any] | None
     enabled: bool
+    defaults: dict[str, Any]
 
     def __init__(self, **fields: Any) -> None:
         for key in self.__slots__:
@@ -82,8 +85,15 @@ def hook(
     budget_ms: int = DEFAULT_BUDGET_MS,
     prepare: Callable[..., Any] | None = None,
     enabled: bool = True,
+    defaults: dict[str, Any] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Mark `fn(event, state) -> Message | None` as a hook. Returns the function unchanged."""
+    """Mark `fn(event, state) -> Message | None` as a hook. Returns the function unchanged.
+
+    `defaults` declares the hook's own config keys, relative to its name
+    (`{"min_lines": 400}` is `<name>.min_lines`); the hook reads them with `state.cfg("min_lines")`.
+    `<name>.enabled` and `<name>.budget_ms` are declared for every hook.
+    """
+    own = {"enabled": enabled, "budget_ms": budget_ms, **(defaults or {})}
     spec = HookSpec(
         name=name,
         matcher=matcher,
@@ -95,7 +105,9 @@ def hook(
         budget_ms=budget_ms,
         prepare=prepare,
         enabled=enabled,
+        defaults=own,
     )
+    declare(own, name, prefix=f"{name}.")
 
     def mark(fn: Callable[..., Any]) -> Callable[..., Any]:
         setattr(fn, MARK, spec)

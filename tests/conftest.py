@@ -15,6 +15,12 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
+from posttool.runner.registry import load_registry
+
+# The built-in hooks declare their config keys when their modules are imported, as `run` does
+# before any hook or `prepare` reads one; lib tests that build a Config directly rely on it.
+load_registry()
+
 # No wall-clock deadlines: many examples start real processes or touch files, and on a loaded
 # two-core CI machine a slow example is noise, not a failure (speed is the bench's business).
 settings.register_profile("posttool", deadline=None, suppress_health_check=[HealthCheck.too_slow])

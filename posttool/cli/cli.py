@@ -97,14 +97,19 @@ def build_parser() -> Parser:
     add_install_commands(sub)
     add_state_commands(sub, commands, home)
     add_cache_commands(sub, commands, home)
-    json_option(
-        sub(
-            "hooks",
-            "list the registered hooks: family, priority, matcher, events "
-            "and whether each is enabled (config and POSTTOOL_DISABLE)",
-            do_hooks,
-        )
+    hooks = sub(
+        "hooks",
+        "list the registered hooks: family, priority, matcher, events "
+        "and whether each is enabled (config and POSTTOOL_DISABLE)",
+        do_hooks,
     )
+    json_option(hooks)
+    hooks.add_argument(
+        "--config",
+        action="store_true",
+        help="list every config key instead: its default, current value and where it comes from",
+    )
+    add_config_commands(sub, commands, home)
     add_bench_commands(sub)
     add_replay_command(commands)
     add_explain_command(sub)
@@ -221,6 +226,30 @@ def add_state_commands(
         metavar="DAYS",
         help="age in days (default: config state.session_ttl_days, 7)",
     )
+
+
+def add_config_commands(
+    sub: Callable[..., Parser],
+    commands: argparse._SubParsersAction[Parser],
+    home: Parser,
+) -> None:
+    config = commands.add_parser(
+        "config",
+        help="check the configuration",
+        description="Check <home>/config.json and POSTTOOL_DISABLE.",
+        parents=[home],
+    )
+    actions = config.add_subparsers(
+        dest="action", metavar="ACTION", required=True, parser_class=Parser
+    )
+    check = sub(
+        "check",
+        "report unknown keys, values of the wrong type and unknown hook names "
+        "(with a 'did you mean'); exit 1 if anything is wrong",
+        do_config_check,
+        actions,
+    )
+    json_option(check)
 
 
 def add_cache_commands(
@@ -494,9 +523,19 @@ def _one_project(args: argparse.Namespace, action: str) -> None:
 
 
 def do_hooks(args: argparse.Namespace) -> int:
+    if args.config:
+        from posttool.cli.config_cmd import config_list
+
+        return config_list(resolved_home(args), args.json, sys.stdout, sys.stderr)
     from posttool.cli.inspect import hooks_list
 
     return hooks_list(resolved_home(args), args.json, sys.stdout)
+
+
+def do_config_check(args: argparse.Namespace) -> int:
+    from posttool.cli.config_cmd import config_check
+
+    return config_check(resolved_home(args), args.json, sys.stdout, sys.stderr)
 
 
 def do_bench(args: argparse.Namespace) -> int:

@@ -457,9 +457,11 @@ def _contract(done: subprocess.CompletedProcess[bytes], event_name: str) -> str 
 
 def check_ruff(interpreter: str, home: str) -> Check:
     from posttool.lib.lint.cache import resolve_executable
+    from posttool.runner.registry import load_registry
 
+    load_registry()  # quality_scanner declares `quality_scanner.ruff_cmd`
     try:
-        configured = load_config(home).get("quality_scanner.ruff_cmd", "")
+        configured = load_config(home).get("quality_scanner.ruff_cmd")
     except ConfigError:
         configured = ""
     if configured:
@@ -558,6 +560,12 @@ def check_config(home: str) -> Check:
         config = load_config(home)
     except ConfigError as exc:
         return fail("config", str(exc), "fix the JSON, or move the file away to use defaults")
+    from posttool.cli.config_cmd import problem_summary
+
+    count, first = problem_summary(home)
+    if count:
+        more = f" (and {count - 1} more)" if count > 1 else ""
+        return fail("config", f"{first}{more}", "posttool config check  # lists every problem")
     if config.path and os.path.exists(config.path):
         return ok("config", f"{config.path} is valid")
     return ok("config", "no config.json; defaults apply")

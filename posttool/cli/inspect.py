@@ -214,7 +214,7 @@ def state_reset(home: str, name: str | None, every: bool, out: TextIO) -> int:
 
 def state_prune(home: str, older_than_days: float | None, out: TextIO) -> int:
     if older_than_days is None:
-        older_than_days = config_or_defaults(home).get("state.session_ttl_days", 7)
+        older_than_days = config_or_defaults(home).get("state.session_ttl_days")
     removed = sessions.prune(home, time.time(), older_than_days)
     _report_removed(removed, out, f"nothing older than {older_than_days:g} day(s) to prune")
     return 0
@@ -334,7 +334,7 @@ def _why(name: str, default: bool, enabled: bool, config: Config, from_env: froz
         return "POSTTOOL_DISABLE"
     if name in config.disabled:
         return "config: disable"
-    if config.get(f"{name}.enabled", default) != default:
+    if config.is_set(f"{name}.enabled") and config.get(f"{name}.enabled") != default:
         return f"config: {name}.enabled"
     return "default"
 

@@ -37,7 +37,14 @@ def _is_counted_failure(event: Event, state: State) -> bool:
 # --- auto_learn (60) ----------------------------------------------------------------------
 
 
-@hook("auto_learn", matcher=".*", priority=60, writes=("learn",), stores=("lessons",))
+@hook(
+    "auto_learn",
+    matcher=".*",
+    priority=60,
+    writes=("learn",),
+    stores=("lessons",),
+    defaults={"surface_cooldown_s": 3600, "lint_recurrence": 3},
+)
 def auto_learn(event: Event, state: State) -> Message | None:
     """Lessons per project from errors and recurring lint codes; bring one back when the same
     error shows up in another session.
@@ -69,9 +76,7 @@ def _learn_failure(event: Event, state: State) -> Message | None:
     message = None
     if isinstance(entry, dict):
         sessions = [s for s in entry.get("sessions") or [] if isinstance(s, str)]
-        if session not in sessions and state.ready(
-            sig, seconds=state.cfg("surface_cooldown_s", 3600)
-        ):
+        if session not in sessions and state.ready(sig, seconds=state.cfg("surface_cooldown_s")):
             message = _lesson_message(state, entry, text)
             state.mark(sig)
         entry["count"] = _int(entry.get("count")) + 1
@@ -131,7 +136,7 @@ def _record_resolution(event: Event, state: State, resolved: list[str]) -> None:
 
 def _learn_lint(event: Event, state: State, codes: list[str]) -> Message | None:
     counts = state.doc["learn"]["lint_codes"]
-    threshold = state.cfg("lint_recurrence", 3)
+    threshold = state.cfg("lint_recurrence")
     reached: list[tuple[str, int, str]] = []
     for code in dict.fromkeys(c for c in codes if isinstance(c, str) and c):
         counts[code] = counts.get(code, 0) + 1

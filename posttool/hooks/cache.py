@@ -31,6 +31,12 @@ def exploration_key(agent_type: str, prompt: str) -> str:
     priority=5,
     events=SUCCESS_ONLY,
     stores=("exploration_cache",),
+    defaults={
+        "agent_types": ["Explore"],
+        "min_result_chars": 20,
+        "notify_duplicates": True,
+        "duplicate_cooldown_s": 3600,
+    },
 )
 def exploration_cacher(event: Event, state: State) -> Message | None:
     """Keep the answers of exploration sub-agents per project; point out an identical request.
@@ -41,30 +47,30 @@ def exploration_cacher(event: Event, state: State) -> Message | None:
     case-sensitive. The notice quotes the earlier answer, marked with `…` only when cut.
     """
     agent_type = event.agent_type or ""
-    wanted = state.cfg("agent_types", ["Explore"])
+    wanted = state.cfg("agent_types")
     if agent_type.lower() not in {t.lower() for t in wanted if isinstance(t, str)}:
         return None
     if event.agent_status != "completed":
         return None
     result = event.agent_result_text.strip()
-    if len(result) < state.cfg("min_result_chars", 20):
+    if len(result) < state.cfg("min_result_chars"):
         return None
 
     key = exploration_key(agent_type, event.agent_prompt or "")
     store = state.store("exploration_cache")
     previous = store.get(key)
     message = None
-    from posttool.lib.callid import DEFAULT_WINDOW_S, call_id, same_call
+    from posttool.lib.callid import call_id, same_call
 
-    window_s = state.config.get("state.duplicate_window_s", DEFAULT_WINDOW_S)
+    window_s = state.config.get("state.duplicate_window_s")
     replayed = isinstance(previous, dict) and same_call(
         previous.get("tool_use_id"), previous.get("stored_at"), event, window_s
     )
     if (
         isinstance(previous, dict)
         and not replayed
-        and state.cfg("notify_duplicates", True)
-        and state.ready(f"prompt:{key}", seconds=state.cfg("duplicate_cooldown_s", 3600))
+        and state.cfg("notify_duplicates")
+        and state.ready(f"prompt:{key}", seconds=state.cfg("duplicate_cooldown_s"))
     ):
         message = _duplicate_notice(event, state, agent_type, previous)
         state.mark(f"prompt:{key}")
@@ -75,7 +81,7 @@ def exploration_cacher(event: Event, state: State) -> Message | None:
         hits = old_hits if isinstance(old_hits, int) else 0
         if not replayed:  # a replayed call is not a hit
             hits += 1
-    max_result = state.config.get("stores.exploration_cache.max_result_chars", 5000)
+    max_result = state.config.get("stores.exploration_cache.max_result_chars")
     store[key] = {
         "agent_type": agent_type,
         "prompt": (event.agent_prompt or "")[:EXPLORATION_PROMPT_CHARS],

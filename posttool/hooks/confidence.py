@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from posttool.api import BOTH_EVENTS, hook
 from posttool.lib import confidence
+from posttool.lib.config import declare
 from posttool.lib.event import is_benign
 from posttool.lib.fast.lazy import re
 from posttool.lib.outcomes import (
@@ -84,6 +85,24 @@ REDUCER_NAMES = frozenset(name for name, _, _ in REDUCERS)
 EVERY = {"failure_streak": 3, "edit_churn": 6, "unverified_edits": 8}
 
 
+def _rule_defaults() -> dict[str, Any]:
+    """`confidence.<group>.<name>.{enabled,delta,cooldown_calls}` (spec §3.6) and the rest."""
+    declared: dict[str, Any] = {}
+    for group, rules in (("reducers", REDUCERS), ("increasers", INCREASERS)):
+        for name, delta, cooldown in rules:
+            declared[f"{group}.{name}.enabled"] = True
+            declared[f"{group}.{name}.delta"] = delta
+            declared[f"{group}.{name}.cooldown_calls"] = cooldown
+    for name, every in EVERY.items():
+        declared[f"reducers.{name}.every"] = every
+    declared["increasers.targeted_read.min_total_lines"] = 300
+    return declared
+
+
+# Shared by the three confidence hooks, so declared under `confidence.`, not under one hook.
+declare(_rule_defaults(), "confidence", prefix="confidence.")
+
+
 # --- confidence_decay ----------------------------------------------------------------------
 
 
@@ -120,12 +139,12 @@ def confidence_decay(event: Event, state: State) -> Message | None:
 # --- confidence_reducer --------------------------------------------------------------------
 
 
-def rule_setting(state: State, group: str, name: str, key: str, default: Any) -> Any:
-    return state.config.get(f"confidence.{group}.{name}.{key}", default)
+def rule_setting(state: State, group: str, name: str, key: str) -> Any:
+    return state.config.get(f"confidence.{group}.{name}.{key}")
 
 
 def _every(state: State, name: str, value: int) -> bool:
-    every = rule_setting(state, "reducers", name, "every", EVERY[name])
+    every = rule_setting(state, "reducers", name, "every")
     return value > 0 and every > 0 and value % every == 0
 
 
@@ -217,14 +236,12 @@ def _written_code_triggers(event: Event, state: State) -> list[str]:
     return fired
 
 
-def _run_rule(
-    event: Event, state: State, group: str, name: str, delta: int, cooldown: int
-) -> int | None:
+def _run_rule(event: Event, state: State, group: str, name: str, delta: int) -> int | None:
     """Apply one rule if enabled and off cooldown: the applied delta, or None if it did not
     fire."""
-    if not rule_setting(state, group, name, "enabled", True):
+    if not rule_setting(state, group, name, "enabled"):
         return None
-    cooldown = rule_setting(state, group, name, "cooldown_calls", cooldown)
+    cooldown = rule_setting(state, group, name, "cooldown_calls")
     if cooldown > 0 and not state.ready(name, calls=cooldown):
         return None
     return confidence.apply(event, state, name, delta)
@@ -238,13 +255,13 @@ def confidence_reducer(event: Event, state: State) -> Message | None:
     conf = confidence.begin(event, state)
     triggered = set(reducer_triggers(event, state))
     fired = False
-    for name, delta, cooldown in REDUCERS:
+    for name, _, _ in REDUCERS:
         if name not in triggered:
             continue
-        delta = rule_setting(state, "reducers", name, "delta", delta)
+        delta = rule_setting(state, "reducers", name, "delta")
         if delta >= 0:
             continue
-        applied = _run_rule(event, state, "reducers", name, int(delta), cooldown)
+        applied = _run_rule(event, state, "reducers", name, int(delta))
         if applied is None:
             continue
         fired = True
@@ -313,7 +330,7 @@ def increaser_triggers(event: Event, state: State) -> list[str]:
         and re.search(GIT_COMMIT_LINE, event.stdout, re.MULTILINE)
     ):
         fired.append("git_commit")
-    min_lines = rule_setting(state, "increasers", "targeted_read", "min_total_lines", 300)
+    min_lines = rule_setting(state, "increasers", "targeted_read", "min_total_lines")
     if (
         event.family == "read"
         and event.read_is_range
@@ -364,12 +381,11 @@ def confidence_increaser(event: Event, state: State) -> Message | None:
 
 
 def _fire_increaser(event: Event, state: State, name: str, multiplier: float) -> bool:
-    base = next(rule for rule in INCREASERS if rule[0] == name)
-    delta = rule_setting(state, "increasers", name, "delta", base[1])
+    delta = rule_setting(state, "increasers", name, "delta")
     if delta <= 0:
         return False
     applied = _run_rule(
-        event, state, "increasers", name, confidence.boosted(int(delta), multiplier), base[2]
+        event, state, "increasers", name, confidence.boosted(int(delta), multiplier)
     )
     if applied is None:
         return False
@@ -387,6 +403,14 @@ def _fire_increaser(event: Event, state: State, name: str, multiplier: float) ->
     events=BOTH_EVENTS,
     writes=("confidence", "thinking"),
     budget_ms=100,
+    defaults={
+        "max_per_turn": 6,
+        "max_per_call": 3,
+        "tail_bytes": 65536,
+        "min_block_chars": 200,
+        "max_blocks": 3,
+        "max_per_block": 2,
+    },
 )
 def thinking_quality_boost(event: Event, state: State) -> Message | None:
     """Reward new thinking blocks that cite evidence, plan verification or name a diagnosis
@@ -402,9 +426,9 @@ def thinking_quality_boost(event: Event, state: State) -> Message | None:
     size = size_of(event.transcript_path)
     if size is not None and size != thinking["last_size"]:
         points = _score_new_blocks(event, state, size)
-        per_turn = int(state.cfg("max_per_turn", 6))
+        per_turn = int(state.cfg("max_per_turn"))
         points = min(
-            points, int(state.cfg("max_per_call", 3)), max(0, per_turn - thinking["turn_points"])
+            points, int(state.cfg("max_per_call")), max(0, per_turn - thinking["turn_points"])
         )
         if points > 0:
             confidence.apply(event, state, "thinking_quality", points)
@@ -418,10 +442,10 @@ def new_thinking_blocks(event: Event, state: State, size: int) -> list[tuple[str
     from posttool.lib.transcript import parse_timestamp, tail_entries
 
     entries = tail_entries(
-        event.transcript_path or "", size, int(state.cfg("tail_bytes", 65536)), '"thinking"'
+        event.transcript_path or "", size, int(state.cfg("tail_bytes")), '"thinking"'
     )
     oldest = state.doc["created_at"] - 5
-    min_chars = int(state.cfg("min_block_chars", 200))
+    min_chars = int(state.cfg("min_block_chars"))
     seen = set(state.doc["thinking"]["seen"])
     blocks: list[tuple[str, str]] = []
     for entry in entries:
@@ -456,7 +480,7 @@ def score_block(text: str, max_per_block: int) -> int:
 def _score_new_blocks(event: Event, state: State, size: int) -> int:
     blocks = new_thinking_blocks(event, state, size)
     state.doc["thinking"]["seen"].extend(digest for digest, _ in blocks)
-    max_blocks = int(state.cfg("max_blocks", 3))
-    per_block = int(state.cfg("max_per_block", 2))
+    max_blocks = int(state.cfg("max_blocks"))
+    per_block = int(state.cfg("max_per_block"))
     scored = blocks[-max_blocks:] if max_blocks > 0 else []
     return sum(score_block(text, per_block) for _, text in scored)

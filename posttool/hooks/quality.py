@@ -45,7 +45,13 @@ def _bounded_added(event: Event, state: State) -> list[tuple[int | None, str]]:
 # --- assumption_check (§4.9) ------------------------------------------------------------------
 
 
-@hook("assumption_check", matcher="Edit|Write", priority=22, events=SUCCESS_ONLY)
+@hook(
+    "assumption_check",
+    matcher="Edit|Write",
+    priority=22,
+    events=SUCCESS_ONLY,
+    defaults={"skip_tests": True, "min_added_chars": 30, "max_findings": 2, "cooldown_s": 1800},
+)
 def assumption_check(event: Event, state: State) -> Message | None:
     """Added code that silently assumes a non-empty result, valid JSON, a set variable...
 
@@ -56,15 +62,15 @@ def assumption_check(event: Event, state: State) -> Message | None:
     """
     from posttool.lib.paths_match import code_target
 
-    if not code_target(event, state, skip_tests=state.cfg("skip_tests", True)):
+    if not code_target(event, state, skip_tests=state.cfg("skip_tests")):
         return None
     added = _bounded_added(event, state)
-    if len("\n".join(text for _, text in added)) < state.cfg("min_added_chars", 30):
+    if len("\n".join(text for _, text in added)) < state.cfg("min_added_chars"):
         return None
     from posttool.lib.assumptions import ASSUMPTION, find_assumptions
 
-    limit = state.cfg("max_findings", 2)
-    cooldown = state.cfg("cooldown_s", 1800)
+    limit = state.cfg("max_findings")
+    cooldown = state.cfg("cooldown_s")
     taken: list[tuple[int | None, str, str]] = []
     for line_no, rule, text in find_assumptions(added):
         if len(taken) >= limit:
@@ -88,7 +94,18 @@ def assumption_check(event: Event, state: State) -> Message | None:
 # --- verification_reminder (§4.10) ------------------------------------------------------------
 
 
-@hook("verification_reminder", matcher="Edit|Write|MultiEdit", priority=25, events=SUCCESS_ONLY)
+@hook(
+    "verification_reminder",
+    matcher="Edit|Write|MultiEdit",
+    priority=25,
+    events=SUCCESS_ONLY,
+    defaults={
+        "fix_iterations": 2,
+        "fix_cooldown_calls": 1000,
+        "edits_threshold": 5,
+        "cooldown_calls": 10,
+    },
+)
 def verification_reminder(event: Event, state: State) -> Message | None:
     """After repeated failing test runs with edits in between (A), or a run of unverified code
     edits (B), remind the model to verify. Reads only what state_updater recorded."""
@@ -98,10 +115,10 @@ def verification_reminder(event: Event, state: State) -> Message | None:
         return None
     verification = state.doc["verification"]
     command = one_line(verification["last_test_cmd"], 120)
-    streak = _longest_fail_streak(verification, state.cfg("fix_iterations", 2))
+    streak = _longest_fail_streak(verification, state.cfg("fix_iterations"))
     if streak is not None:
         key = f"fix:{streak['call']}"
-        if state.ready(key, calls=state.cfg("fix_cooldown_calls", 1000)):
+        if state.ready(key, calls=state.cfg("fix_cooldown_calls")):
             state.mark(key)
             failed = one_line(streak["cmd"], 120)
             shown = f"`{failed}`" if failed else "The test command"
@@ -112,9 +129,9 @@ def verification_reminder(event: Event, state: State) -> Message | None:
                 "action",
             )
     edits = verification["edits_since_verify"]
-    if edits < state.cfg("edits_threshold", 5):
+    if edits < state.cfg("edits_threshold"):
         return None
-    if not state.ready("unverified", calls=state.cfg("cooldown_calls", 10)):
+    if not state.ready("unverified", calls=state.cfg("cooldown_calls")):
         return None
     state.mark("unverified")
     files = join_limited(list(reversed(verification["files_since_verify"])), 3)
@@ -154,6 +171,12 @@ UI_JSX = r"className=|style=\{\{|styled\.|css`|sx=\{|@apply"
     priority=30,
     events=SUCCESS_ONLY,
     writes=("ui",),
+    defaults={
+        "escalate_after": 5,
+        "ui_extensions": UI_EXTENSIONS,
+        "cooldown_calls": 20,
+        "screenshot_grace_calls": -1,  # -1: as many as cooldown_calls
+    },
 )
 def ui_verification_gate(event: Event, state: State) -> Message | None:
     """Count UI edits since the last screenshot and remind the model to look at the result.
@@ -174,7 +197,7 @@ def ui_verification_gate(event: Event, state: State) -> Message | None:
     if not _ui_reminder_due(state, ui):
         return None
     state.mark("remind")
-    severity = "warn" if ui["edits_since_shot"] >= state.cfg("escalate_after", 5) else "info"
+    severity = "warn" if ui["edits_since_shot"] >= state.cfg("escalate_after") else "info"
     files = join_limited(list(reversed(ui["files"])), 3)
     return Message(
         f"UI files changed with no screenshot since ({files}). Check the rendered result (a "
@@ -189,7 +212,7 @@ def _is_ui_edit(event: Event, state: State) -> bool:
 
     if not event.file_path or is_skip_path(state, match_path(event)):
         return False
-    extensions = state.cfg("ui_extensions", UI_EXTENSIONS)
+    extensions = state.cfg("ui_extensions")
     if event.ext in extensions:
         return True
     if event.ext not in (".jsx", ".tsx"):
@@ -198,9 +221,10 @@ def _is_ui_edit(event: Event, state: State) -> bool:
 
 
 def _ui_reminder_due(state: State, ui: dict) -> bool:
-    cooldown = state.cfg("cooldown_calls", 20)
+    cooldown = state.cfg("cooldown_calls")
     shot = ui["last_screenshot_call"]
-    if shot is not None and state.call_index - shot < state.cfg("screenshot_grace_calls", cooldown):
+    grace = state.cfg("screenshot_grace_calls")
+    if shot is not None and state.call_index - shot < (grace if grace >= 0 else cooldown):
         return False
     entry = state.doc["cooldowns"].get(f"{state.hook}|remind")
     reminded = entry[1] if isinstance(entry, list) and len(entry) >= 2 else None
@@ -212,6 +236,7 @@ def _ui_reminder_due(state: State, ui: dict) -> bool:
 # --- code_quality_gate (§4.12) ----------------------------------------------------------------
 
 MAX_LINE_FINDINGS = 20  # per line check and edit: more are never shown, and cost time
+MAX_AST_NODES = 12_000  # posttool.lib.pyast.MAX_NODES, which must not load for a Read
 IO_CALLS = [
     "execute", "query", "objects.get", "objects.filter", "fetchone", "fetchall", "session.get",
     "requests.get", "requests.post", "urlopen",
@@ -224,6 +249,14 @@ IO_CALLS = [
     priority=35,
     events=SUCCESS_ONLY,
     budget_ms=100,
+    defaults={
+        "cooldown_s": 1800,
+        "max_findings": 4,
+        "io_calls": IO_CALLS,
+        "max_nesting": 4,
+        "max_ast_nodes": MAX_AST_NODES,
+        "god_file_lines": 500,
+    },
 )
 def code_quality_gate(event: Event, state: State) -> Message | None:
     """Costly patterns in the code just written, each reported only where it overlaps the
@@ -248,7 +281,7 @@ def code_quality_gate(event: Event, state: State) -> Message | None:
         findings += _god_file(event, state)
         findings += _placeholders(event, state, tree)
 
-    cooldown = state.cfg("cooldown_s", 1800)
+    cooldown = state.cfg("cooldown_s")
     ready: list[tuple[int | None, str, str, str | None]] = []
     keys: set[str] = set()
     for finding in findings:
@@ -261,7 +294,7 @@ def code_quality_gate(event: Event, state: State) -> Message | None:
     if not ready:
         return None
     ready.sort(key=lambda f: (f[1] != "syntax_error", f[0] or 0))
-    shown = ready[: state.cfg("max_findings", 4)]
+    shown = ready[: state.cfg("max_findings")]
     for _, _, _, key in shown:
         if key is not None:
             state.mark(key)
@@ -278,14 +311,14 @@ def code_quality_gate(event: Event, state: State) -> Message | None:
 def _python_quality(
     event: Event, state: State, tree: ast.Module
 ) -> list[tuple[int | None, str, str, str | None]]:
-    from posttool.lib.pyast import MAX_NODES, quality_findings
+    from posttool.lib.pyast import quality_findings
 
     found = quality_findings(
         tree,
         event.added_line_numbers(),
-        state.cfg("io_calls", IO_CALLS),
-        state.cfg("max_nesting", 4),
-        state.cfg("max_ast_nodes", MAX_NODES),
+        state.cfg("io_calls"),
+        state.cfg("max_nesting"),
+        state.cfg("max_ast_nodes"),
     )
     return [(f.line, f.check, f.detail, f"{event.path_key}:{f.check}:{f.key_name}") for f in found]
 
@@ -315,7 +348,7 @@ def _line_key(event: Event, check: str, line: int | None) -> str:
 
 def _god_file(event: Event, state: State) -> list[tuple[int | None, str, str, str | None]]:
     """The edit took the file past `god_file_lines`: created that long, or crossing it now."""
-    limit = state.cfg("god_file_lines", 500)
+    limit = state.cfg("god_file_lines")
     after = event.content_after
     if after is None:
         return []
@@ -366,6 +399,7 @@ def _placeholders(
     priority=37,
     events=SUCCESS_ONLY,
     budget_ms=100,
+    defaults={"max_ast_nodes": MAX_AST_NODES, "cooldown_s": 1800, "max_findings": 2},
 )
 def state_mutation_guard(event: Event, state: State) -> Message | None:
     """Shared mutable defaults and in-place mutation bugs in Python and React code.
@@ -383,24 +417,23 @@ def state_mutation_guard(event: Event, state: State) -> Message | None:
         tree, _ = event.py_parse()
         if tree is None:
             return None
-        from posttool.lib.pyast import MAX_NODES
         from posttool.lib.pymutation import mutation_findings
 
         added = event.added_line_numbers()
-        for f in mutation_findings(tree, added, state.cfg("max_ast_nodes", MAX_NODES)):
+        for f in mutation_findings(tree, added, state.cfg("max_ast_nodes")):
             findings.append((f.line, f.check, f.scope, f.detail))
     elif event.ext in JS_EXTENSIONS:
         findings += _react_mutations(event, state)
     else:
         return None
-    cooldown = state.cfg("cooldown_s", 1800)
+    cooldown = state.cfg("cooldown_s")
     shown = []
     for line, check, name, text in findings:
         key = f"{event.path_key}:{check}:{name}"
         if state.ready(key, seconds=cooldown):
             state.mark(key)
             shown.append(f"{_at(line)}{text}")
-            if len(shown) >= state.cfg("max_findings", 2):
+            if len(shown) >= state.cfg("max_findings"):
                 break
     if not shown:
         return None

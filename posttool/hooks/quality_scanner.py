@@ -18,14 +18,24 @@ if TYPE_CHECKING:
     from posttool.lib.message import Message
     from posttool.lib.state import State
 
-SCAN_EXTENSIONS = (".py", ".pyi")
+# Read by its prepare half in lib/lint (which must not be imported for a Read or a Bash).
+SCANNER_DEFAULTS = {
+    "extensions": [".py", ".pyi"],
+    "timeout_s": 3.0,
+    "max_file_bytes": 524_288,
+    "ruff_cmd": "",  # "": the ruff installed beside the running interpreter, else PATH
+    "radon_cmd": "radon",
+    "min_rank": "C",
+    "default_select": ["E4", "E7", "E9", "F"],  # for a project with no ruff config of its own
+    "max_findings": 5,
+}
 
 
 def prepare_scan(event: Event, config: Config, home: str) -> dict[str, Any] | None:
     """Before the session lock: ruff + radon on the written file, cached by content (§4.13)."""
     if not event.ok or not event.file_path:
         return None
-    listed = config.get("quality_scanner.extensions", list(SCAN_EXTENSIONS))
+    listed = config.get("quality_scanner.extensions")
     if event.ext not in {str(ext).lower() for ext in listed}:
         return None
     from posttool.lib.lint import scan_file
@@ -42,6 +52,7 @@ def prepare_scan(event: Event, config: Config, home: str) -> dict[str, Any] | No
     may_spawn=True,
     budget_ms=20,
     prepare=prepare_scan,
+    defaults=SCANNER_DEFAULTS,
 )
 def quality_scanner(event: Event, state: State) -> Message | None:
     """Report what this edit introduced, from `event.prepared`; re-runs nothing."""

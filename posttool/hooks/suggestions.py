@@ -19,7 +19,13 @@ if TYPE_CHECKING:
 # --- dev_toolchain_suggest (§4.15) ------------------------------------------------------------
 
 
-@hook("dev_toolchain_suggest", matcher="Edit|Write", priority=40, events=SUCCESS_ONLY)
+@hook(
+    "dev_toolchain_suggest",
+    matcher="Edit|Write",
+    priority=40,
+    events=SUCCESS_ONLY,
+    defaults={"tools": [], "min_edits": 2, "cooldown_s": 7200},  # []: lib/toolchains.py's
+)
 def dev_toolchain_suggest(event: Event, state: State) -> Message | None:
     """Name the formatter / linter / type checker not yet run for a language being edited.
 
@@ -32,16 +38,16 @@ def dev_toolchain_suggest(event: Event, state: State) -> Message | None:
         return None
     from posttool.lib import toolchains
 
-    group = toolchains.group_for(state.cfg("tools", toolchains.DEFAULT_TOOLS), event.ext)
+    group = toolchains.group_for(state.cfg("tools") or toolchains.DEFAULT_TOOLS, event.ext)
     if group is None:
         return None
     edited = toolchains.edited_files(state.doc["files"], group["extensions"])
-    if edited < state.cfg("min_edits", 2):
+    if edited < state.cfg("min_edits"):
         return None
     lint_scanned = ".py" in group["extensions"] and bool(state.doc["scan"])
     missing = toolchains.missing_roles(group, state.doc["tools_run"], lint_scanned)
     name = group["group"]
-    if not missing or not state.ready(name.lower(), seconds=state.cfg("cooldown_s", 7200)):
+    if not missing or not state.ready(name.lower(), seconds=state.cfg("cooldown_s")):
         return None
     state.mark(name.lower())
     nouns = [toolchains.ROLE_NOUNS[role] for role, _ in missing]
@@ -62,13 +68,19 @@ def dev_toolchain_suggest(event: Event, state: State) -> Message | None:
 OUTLINE_ROOM = 660  # message characters, within the runner's 700 (`output.max_message_chars`)
 
 
-@hook("large_file_helper", matcher="Read", priority=45, events=SUCCESS_ONLY)
+@hook(
+    "large_file_helper",
+    matcher="Read",
+    priority=45,
+    events=SUCCESS_ONLY,
+    defaults={"min_total_lines": 500, "cooldown_s": 1800, "outline_max": 12},
+)
 def large_file_helper(event: Event, state: State) -> Message | None:
     """A big file read whole, or cut short without being asked: line-range advice + outline."""
     if event.read_kind != "text" or event.read_is_range:
         return None
     total = event.read_total_lines
-    if total is None or total < state.cfg("min_total_lines", 500):
+    if total is None or total < state.cfg("min_total_lines"):
         return None
     if not (event.read_is_complete or event.read_truncated) or not event.path_key:
         return None
@@ -76,7 +88,7 @@ def large_file_helper(event: Event, state: State) -> Message | None:
 
     if is_skip_path(state, match_path(event)):
         return None
-    if not state.ready(event.path_key, seconds=state.cfg("cooldown_s", 1800)):
+    if not state.ready(event.path_key, seconds=state.cfg("cooldown_s")):
         return None
     state.mark(event.path_key)
     from posttool.lib.outline import outline
@@ -96,7 +108,7 @@ def large_file_helper(event: Event, state: State) -> Message | None:
             f"Only lines {start}–{end} of {total} in {path} were returned; the rest was not "
             "shown. Use offset/limit to read the part you need."
         )
-    entries, more = outline(event.read_content, event.ext, start, state.cfg("outline_max", 12))
+    entries, more = outline(event.read_content, event.ext, start, state.cfg("outline_max"))
     room = OUTLINE_ROOM - len(text)  # long names: fewer entries rather than a cut message
     while entries and len(", ".join(entries)) > room:
         entries.pop()
@@ -117,6 +129,12 @@ BLOCKED_REGEX = r"enable javascript|access denied|captcha|just a moment|cloudfla
     priority=48,
     events=BOTH_EVENTS,
     enabled=False,
+    defaults={
+        "cooldown_s": 1800,
+        "tool_prefix": "mcp__crawl4ai__",
+        "blocked_regex": BLOCKED_REGEX,
+        "min_result_chars": 500,
+    },
 )
 def crawl4ai_promo(event: Event, state: State) -> Message | None:
     """Opt-in: when WebFetch does poorly, point to the crawl4ai MCP tools, which render pages.
@@ -126,10 +144,10 @@ def crawl4ai_promo(event: Event, state: State) -> Message | None:
         return None
     host = _host(event.url or "")
     key = host or "-"
-    if not state.ready(key, seconds=state.cfg("cooldown_s", 1800)):
+    if not state.ready(key, seconds=state.cfg("cooldown_s")):
         return None
     state.mark(key)
-    prefix = state.cfg("tool_prefix", "mcp__crawl4ai__")
+    prefix = state.cfg("tool_prefix")
     return Message(
         f"WebFetch of {host or 'the page'} returned little or blocked content ({reason}). For "
         f"JavaScript-heavy or protected pages, use the crawl4ai tools ({prefix}…), which render "
@@ -147,7 +165,7 @@ def _poor_fetch(event: Event, state: State) -> str:
     if event.http_code is not None and event.http_code >= 400:
         return f"HTTP {event.http_code}"
     result = event.output_text
-    pattern = state.cfg("blocked_regex", BLOCKED_REGEX)
+    pattern = state.cfg("blocked_regex")
     try:
         blocked = re.search(pattern, result, re.IGNORECASE)
     except re.error:
@@ -155,7 +173,7 @@ def _poor_fetch(event: Event, state: State) -> str:
     if blocked:
         return f"the page says “{one_line(blocked.group(0), 40)}”"
     size = len(result.strip())
-    if size < state.cfg("min_result_chars", 500):
+    if size < state.cfg("min_result_chars"):
         return f"only {size} characters"
     return ""
 
@@ -179,22 +197,36 @@ TEXT_EXTENSIONS = [
     ".txt", ".md", ".rst", ".json", ".jsonl", ".yaml", ".yml", ".toml", ".ini", ".cfg", ".conf",
     ".csv", ".log", ".xml", ".html", ".css", ".scss", ".sql",
 ]  # fmt: skip
+AWARENESS_DEFAULTS = {
+    **{f"rules.{rule}.enabled": True for rule in AWARENESS_COOLDOWNS},
+    **{f"rules.{rule}.cooldown_calls": calls for rule, calls in AWARENESS_COOLDOWNS.items()},
+    "delegate_after_files": 8,
+    "rules.use_read.text_extensions": TEXT_EXTENSIONS,
+    "rules.agent_thin.min_chars": 20,
+    "rules.agent_thin.phrase_max_chars": 300,
+}
 
 
-@hook("tool_awareness", matcher="Read|Bash|Task|Agent", priority=50, events=BOTH_EVENTS)
+@hook(
+    "tool_awareness",
+    matcher="Read|Bash|Task|Agent",
+    priority=50,
+    events=BOTH_EVENTS,
+    defaults=AWARENESS_DEFAULTS,
+)
 def tool_awareness(event: Event, state: State) -> Message | None:
     """Short, situational reminders about better tools; each rule has its own cooldown (calls,
     `rules.<rule>.cooldown_calls`) and can be turned off (`rules.<rule>.enabled`)."""
     if event.is_subagent:
         return None
     for rule in _awareness_rules(event):
-        if not state.cfg(f"rules.{rule}.enabled", True):
+        if not state.cfg(f"rules.{rule}.enabled"):
             continue
         found = _AWARENESS[rule](event, state)
         if found is None:
             continue
         key, text = found
-        calls = state.cfg(f"rules.{rule}.cooldown_calls", AWARENESS_COOLDOWNS[rule])
+        calls = state.cfg(f"rules.{rule}.cooldown_calls")
         if not state.ready(key, calls=calls):
             continue
         state.mark(key)
@@ -225,7 +257,7 @@ def _delegate(event: Event, state: State) -> tuple[str, str] | None:
         for record in state.doc["files"].values()
         if isinstance(record.get("last_read_call"), int) and record["last_read_call"] >= started
     )
-    if count < state.cfg("delegate_after_files", 8):
+    if count < state.cfg("delegate_after_files"):
         return None
     return "delegate", (
         f"{count} files read this turn without a sub-agent. For broad exploration, an Explore "
@@ -260,7 +292,7 @@ def _use_read(event: Event, state: State) -> tuple[str, str] | None:
         return None
     extensions = [
         *state.common("code_extensions"),
-        *state.cfg("rules.use_read.text_extensions", TEXT_EXTENSIONS),
+        *state.cfg("rules.use_read.text_extensions"),
     ]
     token = file_viewer(event.command_facts, event.command, extensions)
     if not token:
@@ -292,8 +324,8 @@ def _agent_thin(event: Event, state: State) -> tuple[str, str] | None:
         return None
     thin = thin_agent_answer(
         event.agent_result_text,
-        state.cfg("rules.agent_thin.min_chars", 20),
-        state.cfg("rules.agent_thin.phrase_max_chars", 300),
+        state.cfg("rules.agent_thin.min_chars"),
+        state.cfg("rules.agent_thin.phrase_max_chars"),
     )
     if not thin:
         return None

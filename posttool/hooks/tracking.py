@@ -54,7 +54,18 @@ def _show(state: State, event: Event, path_key: str) -> str:
 # --- scratch_enforcer (55) ----------------------------------------------------------------
 
 
-@hook("scratch_enforcer", matcher=".*", priority=55)
+@hook(
+    "scratch_enforcer",
+    matcher=".*",
+    priority=55,
+    defaults={
+        "window": 8,
+        "similar_commands": 5,
+        "edit_window": 10,
+        "same_edit_files": 3,
+        "cooldown_calls": 20,
+    },
+)
 def scratch_enforcer(event: Event, state: State) -> Message | None:
     """Hand-repeated work that one script would do.
 
@@ -75,8 +86,8 @@ def _similar_commands(event: Event, state: State) -> Message | None:
     shape = event.cmd_shape
     if facts is None or not shape or facts.read_only or facts.kinds & SIMILAR_EXCLUDED_KINDS:
         return None
-    window = state.cfg("window", 8)
-    threshold = state.cfg("similar_commands", 5)
+    window = state.cfg("window")
+    threshold = state.cfg("similar_commands")
     first = state.call_index - window
     norms = {c["c"]: c.get("norm", "") for c in state.doc["commands"]}
     norms[state.call_index] = event.cmd_norm
@@ -87,7 +98,7 @@ def _similar_commands(event: Event, state: State) -> Message | None:
     ]
     matched = {norms.get(c, f"#{c}") for c in calls} | {event.cmd_norm}
     key = f"similar_commands:{shape}"
-    if len(matched) < threshold or not state.ready(key, calls=state.cfg("cooldown_calls", 20)):
+    if len(matched) < threshold or not state.ready(key, calls=state.cfg("cooldown_calls")):
         return None
     count = _repeated_work(event, state, calls)
     if count < threshold:
@@ -115,7 +126,7 @@ def _same_edit(event: Event, state: State) -> Message | None:
     pair = record.get("pair") if record else None
     if not pair:
         pair = [h(event.old_text), h(event.new_text)]
-    window = state.cfg("edit_window", 10)
+    window = state.cfg("edit_window")
     first = state.call_index - window
     files: dict[str, None] = {}
     for r in _records(state):
@@ -124,9 +135,9 @@ def _same_edit(event: Event, state: State) -> Message | None:
     if event.path_key:
         files[event.path_key] = None
     key = f"same_edit:{pair[0]}:{pair[1]}"
-    if len(files) < state.cfg("same_edit_files", 3):
+    if len(files) < state.cfg("same_edit_files"):
         return None
-    if not state.ready(key, calls=state.cfg("cooldown_calls", 20)):
+    if not state.ready(key, calls=state.cfg("cooldown_calls")):
         return None
     state.mark(key)
     shown = join_limited([f"`{_show(state, event, k)}`" for k in files], 3)
@@ -140,7 +151,20 @@ def _same_edit(event: Event, state: State) -> Message | None:
 # --- velocity_tracker (65) ----------------------------------------------------------------
 
 
-@hook("velocity_tracker", matcher="Read|Edit|Write|Bash|Glob|Grep", priority=65)
+@hook(
+    "velocity_tracker",
+    matcher="Read|Edit|Write|Bash|Glob|Grep",
+    priority=65,
+    defaults={
+        "cooldown_calls": 10,
+        "churn_window": 10,
+        "churn_edits": 4,
+        "churn_failures": 2,
+        "window_calls": 12,
+        "repeat_error_count": 3,
+        "reread_count": 3,
+    },
+)
 def velocity_tracker(event: Event, state: State) -> Message | None:
     """Spinning: undone edits, edit-run cycles that keep failing, identical failures and
     re-reads of unchanged files. Works from state only; reads no file."""
@@ -150,7 +174,7 @@ def velocity_tracker(event: Event, state: State) -> Message | None:
         found = detector(event, state)
         if found is not None:
             key, message = found
-            if state.ready(key, calls=state.cfg("cooldown_calls", 10)):
+            if state.ready(key, calls=state.cfg("cooldown_calls")):
                 state.mark(key)
                 return message
     return None
@@ -175,11 +199,11 @@ def _back_and_forth(event: Event, state: State) -> tuple[str, Message] | None:
 def _churn(event: Event, state: State) -> tuple[str, Message] | None:
     if not (event.ok and event.family in EDIT_FAMILIES and event.path_key):
         return None
-    window = state.cfg("churn_window", 10)
+    window = state.cfg("churn_window")
     recent = [r for r in _records(state) if r["c"] > state.call_index - window]
     edits = sum(1 for r in recent if _is_edit(r, event.path_key))
     failed = sum(1 for r in recent if r["sig"])
-    if edits < state.cfg("churn_edits", 4) or failed < state.cfg("churn_failures", 2):
+    if edits < state.cfg("churn_edits") or failed < state.cfg("churn_failures"):
         return None
     path = _show(state, event, event.path_key)
     return f"churn:{event.path_key}", Message(
@@ -194,9 +218,9 @@ def _repeat_error(event: Event, state: State) -> tuple[str, Message] | None:
     sig = state.call.get("error_sig")
     if event.ok or not sig:
         return None
-    window = _records(state)[-state.cfg("window_calls", 12) :]
+    window = _records(state)[-state.cfg("window_calls") :]
     same = [r for r in window if r["sig"] == sig]
-    if len(same) < state.cfg("repeat_error_count", 3):
+    if len(same) < state.cfg("repeat_error_count"):
         return None
     from posttool.lib.diagnostics import error_line
 
@@ -221,14 +245,14 @@ def _reread(event: Event, state: State) -> tuple[str, Message] | None:
     key = event.path_key
     if not (event.ok and event.read_is_complete and state.call.get("read_unchanged") and key):
         return None
-    window = _records(state)[-state.cfg("window_calls", 12) :]
+    window = _records(state)[-state.cfg("window_calls") :]
     last_edit = max((r["c"] for r in window if _is_edit(r, key)), default=0)
     reads = [
         r
         for r in window
         if r["fam"] == "read" and r["ok"] and r["path"] == key and r["c"] > last_edit
     ]
-    if len(reads) < state.cfg("reread_count", 3):
+    if len(reads) < state.cfg("reread_count"):
         return None
     span = state.call_index - reads[0]["c"] + 1
     path = _show(state, event, key)
@@ -244,7 +268,18 @@ def _reread(event: Event, state: State) -> tuple[str, Message] | None:
 PROGRESS_TOOLS = ("AskUserQuestion", "ExitPlanMode", "TodoWrite")
 
 
-@hook("info_gain_tracker", matcher=".*", priority=70, writes=("info_gain",))
+@hook(
+    "info_gain_tracker",
+    matcher=".*",
+    priority=70,
+    writes=("info_gain",),
+    defaults={
+        "skip_in_plan_mode": True,
+        "unchanged_weight": 2,
+        "warn_reads": 12,
+        "strong_reads": 20,
+    },
+)
 def info_gain_tracker(event: Event, state: State) -> Message | None:
     """Long runs of reading and searching with no action. Fires at 12, 24, … weighted reads.
 
@@ -253,7 +288,7 @@ def info_gain_tracker(event: Event, state: State) -> Message | None:
     """
     if event.is_subagent:
         return None
-    if event.permission_mode == "plan" and state.cfg("skip_in_plan_mode", True):
+    if event.permission_mode == "plan" and state.cfg("skip_in_plan_mode"):
         return None
     gain = state.doc["info_gain"]
     family = event.family
@@ -273,21 +308,21 @@ def info_gain_tracker(event: Event, state: State) -> Message | None:
         or (family == "bash" and facts is not None and facts.read_only)
     ):
         return None
-    weight = state.cfg("unchanged_weight", 2) if state.call.get("read_unchanged") else 1
+    weight = state.cfg("unchanged_weight") if state.call.get("read_unchanged") else 1
     gain["reads_since_progress"] += weight
     if family == "read" and event.display_path:
         files = [f for f in gain["files"] if f != event.display_path]
         files.append(event.display_path)
         gain["files"] = files[-10:]
     count = gain["reads_since_progress"]
-    warn_reads = state.cfg("warn_reads", 12)
+    warn_reads = state.cfg("warn_reads")
     if count < warn_reads or count < gain["warned_at"] + warn_reads:
         return None
     gain["warned_at"] = count
     files = [f"`{path}`" for path in gain["files"]]
     shown = join_limited(files[-4:], 4) + (", …" if len(files) > 4 else "")
     listed = f" ({shown})" if files else ""
-    severity = "warn" if count >= state.cfg("strong_reads", 20) else "info"
+    severity = "warn" if count >= state.cfg("strong_reads") else "info"
     return Message(
         f"{count} read/search calls since the last edit or command{listed}. If you know enough, "
         "act; otherwise name the one question the next read must answer.",
@@ -305,6 +340,7 @@ def info_gain_tracker(event: Event, state: State) -> Message | None:
     events=SUCCESS_ONLY,
     may_spawn=True,
     enabled=False,
+    defaults={"bd_cmd": ["bd"], "cooldown_s": 300, "announce": True},
 )
 def beads_auto_sync(event: Event, state: State) -> Message | None:
     """After a successful commit or push in a beads project, start `bd sync` detached.
@@ -321,10 +357,10 @@ def beads_auto_sync(event: Event, state: State) -> Message | None:
     root = event.project_root
     if not os.path.isdir(os.path.join(root, ".beads")):
         return None
-    bd_cmd = state.cfg("bd_cmd", ["bd"])
+    bd_cmd = state.cfg("bd_cmd")
     if not bd_cmd or not all(isinstance(part, str) for part in bd_cmd):
         return None
-    if not state.ready("sync", seconds=state.cfg("cooldown_s", 300)):
+    if not state.ready("sync", seconds=state.cfg("cooldown_s")):
         return None
     import shutil
 
@@ -334,7 +370,7 @@ def beads_auto_sync(event: Event, state: State) -> Message | None:
     if not _spawn_detached([executable, *bd_cmd[1:], "sync"], root):
         return None
     state.mark("sync")
-    if not state.cfg("announce", True):
+    if not state.cfg("announce"):
         return None
     return Message("Started `bd sync` in the background after the commit.", "info")
 

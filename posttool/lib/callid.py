@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from posttool.lib.event import Event
 
 FINGERPRINT_PREFIX = "fp:"
-DEFAULT_WINDOW_S = 2.0
 _AT = "@"
 
 

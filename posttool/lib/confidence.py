@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from posttool.lib.event import Event
     from posttool.lib.state import State
 
-START = 75
 # (tier, highest value in it), lowest first.
 TIERS = (
     ("ignorance", 30),
@@ -42,27 +41,6 @@ DRIFT_REASONS = frozenset({"decay", "evidence"})
 MINUS = "\u2212"  # the real minus sign of the spec's report text
 MAX_REASONS = 4
 
-DEFAULTS: dict[str, Any] = {
-    "confidence.start": START,
-    "confidence.turn_max_down": 15,
-    "confidence.turn_max_up": 15,
-    "confidence.turn_max_up_recovering": 30,
-    "confidence.recovery_below": 80,
-    "confidence.report_min_move": 12,
-    "confidence.report_cooldown_calls": 3,
-    "confidence.decay_per_call": 0.25,
-    "confidence.evidence_credit": 0.25,
-    # [[streak at least, multiplier], ...]; the highest threshold reached wins.
-    "confidence.streak_multipliers": [[3, 1.25], [5, 1.5]],
-}
-DECAY_FACTORS = {
-    "expert": 3.0,
-    "trusted": 2.0,
-    "certainty": 1.0,
-    "working": 0.5,
-    "hypothesis": 0.0,
-    "ignorance": 0.0,
-}
 HYPOTHESIS_LINE = (
     "Gather evidence before the next edit: reproduce the failure, read the code path involved, "
     "run the narrowest test."
@@ -74,8 +52,8 @@ IGNORANCE_LINE = (
 
 
 def setting(state: State, key: str) -> Any:
-    """A `confidence.*` key with its spec default."""
-    return state.config.get(key, DEFAULTS[key])
+    """A `confidence.*` key (declared in posttool.lib.config.SHARED_DEFAULTS)."""
+    return state.config.get(key)
 
 
 def tier(value: int) -> str:
@@ -162,9 +140,7 @@ def boosted(delta: int, multiplier: float) -> int:
 
 
 def decay_factor(state: State, tier_name: str) -> float:
-    return float(
-        state.config.get(f"confidence.decay_factors.{tier_name}", DECAY_FACTORS[tier_name])
-    )
+    return float(state.config.get(f"confidence.decay_factors.{tier_name}"))
 
 
 # --- the report ----------------------------------------------------------------------------

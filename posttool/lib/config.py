@@ -2,8 +2,11 @@
 
 The file is `<home>/config.json`. Keys may be written dotted
 (`{"quality_scanner.timeout_s": 5}`) or nested (`{"quality_scanner": {"timeout_s": 5}}`).
-Every default lives next to the code that uses it; `Config.get(key, default)` returns the
-user's value when it has the default's type, else the default.
+Every key is declared once with its default, and the default's kind is the key's type: the
+shared keys in `SHARED_DEFAULTS` below, each hook's own keys with the hook
+(`@hook(..., defaults={...})`, relative to the hook name). `Config.get(key)` returns the user's
+value when it has the declared default's type, else the default; a key nobody declared raises
+KeyError, so a read that bypasses the declarations fails in the tests.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import os
 
 from posttool.lib.fast.jsonfast import JSONDecodeError, loads_clean
+from posttool.lib.schema import DEFAULT_CAPS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # `typing` costs ~10 ms of imports on the hot path
@@ -18,6 +22,7 @@ if TYPE_CHECKING:  # `typing` costs ~10 ms of imports on the hot path
 
 CONFIG_NAME = "config.json"
 REPORTED_NAME = ".config-reported"  # the config file version whose problem is already logged
+VALIDATED_NAME = ".config-validated"  # the config file version (and POSTTOOL_DISABLE) last checked
 DISABLE_ENV = "POSTTOOL_DISABLE"
 
 CODE_EXTENSIONS = [
@@ -65,6 +70,70 @@ COMMON_DEFAULTS: dict[str, Any] = {
     "common.benign_exit1_tools": ["grep", "rg", "ag", "diff", "cmp", "test", "[", "which", "pgrep"],
 }
 
+# Keys at the top of config.json that are not dotted settings.
+TOP_LEVEL_DEFAULTS: dict[str, Any] = {"disable": [], "plugins": [], "commands": []}
+
+# Every key that is not one hook's own: its default, whose kind is the key's type.
+SHARED_DEFAULTS: dict[str, Any] = {
+    **COMMON_DEFAULTS,
+    **TOP_LEVEL_DEFAULTS,
+    "runner.hook_budget_ms": 50,
+    "runner.suspend_after": 3,
+    "output.max_chars": 2000,
+    "output.max_message_chars": 700,
+    "output.max_message_lines": 7,
+    "turn.idle_gap_s": 600,
+    "state.lock_timeout_s": 2.0,
+    "state.duplicate_window_s": 2.0,
+    "state.session_ttl_days": 7,
+    "state.max_bytes": 262_144,
+    "state.last_event_max_bytes": 262_144,  # `posttool explain --last`; 0 keeps none
+    **{f"state.caps.{field}": cap for field, cap in DEFAULT_CAPS.items()},
+    "stores.read_cache.ttl_s": 86400.0,
+    "stores.read_cache.max_entries": 500,
+    "stores.exploration_cache.ttl_s": 86400.0,
+    "stores.exploration_cache.max_entries": 100,
+    "stores.exploration_cache.max_result_chars": 5000,
+    "stores.lessons.ttl_days": 30.0,
+    "stores.lessons.max_entries": 200,
+    "stores.lint_cache.max_age_days": 7,
+    "stores.lint_cache.max_files": 500,
+    "metrics.enabled": True,
+    "metrics.max_bytes": 0,
+    "confidence.start": 75,
+    "confidence.turn_max_down": 15,
+    "confidence.turn_max_up": 15,
+    "confidence.turn_max_up_recovering": 30,
+    "confidence.recovery_below": 80,
+    "confidence.report_min_move": 12,
+    "confidence.report_cooldown_calls": 3,
+    "confidence.decay_per_call": 0.25,
+    "confidence.evidence_credit": 0.25,
+    # [[streak at least, multiplier], ...]; the highest threshold reached wins.
+    "confidence.streak_multipliers": [[3, 1.25], [5, 1.5]],
+    "confidence.decay_factors.expert": 3.0,
+    "confidence.decay_factors.trusted": 2.0,
+    "confidence.decay_factors.certainty": 1.0,
+    "confidence.decay_factors.working": 0.5,
+    "confidence.decay_factors.hypothesis": 0.0,
+    "confidence.decay_factors.ignorance": 0.0,
+}
+SHARED = "shared"
+
+# key -> default, and key -> who declared it ("shared" or a hook name); hooks add theirs when
+# their module is imported (`posttool.api.hook`).
+DECLARED: dict[str, Any] = dict(SHARED_DEFAULTS)
+DECLARED_BY: dict[str, str] = dict.fromkeys(SHARED_DEFAULTS, SHARED)
+
+
+def declare(defaults: dict[str, Any], owner: str, prefix: str = "") -> None:
+    """Declare `prefix + key` for each default; a later declaration of a key replaces it."""
+    for key, default in defaults.items():
+        if default is None:
+            raise ValueError(f"config key {prefix}{key}: a default of None has no type")
+        DECLARED[prefix + key] = default
+        DECLARED_BY[prefix + key] = owner
+
 
 class ConfigError(Exception):
     """The config file exists but cannot be used."""
@@ -73,33 +142,53 @@ class ConfigError(Exception):
 class Config:
     """Read-only view of the user's settings, flattened to dotted keys."""
 
-    __slots__ = ("disabled", "path", "values")
+    __slots__ = ("disabled", "path", "stamp", "values")
 
     def __init__(
         self,
         values: dict[str, Any] | None = None,
         disabled: frozenset[str] = frozenset(),
         path: str | None = None,
+        stamp: str = "",
     ) -> None:
         self.values = values or {}
         self.disabled = disabled
         self.path = path
+        self.stamp = stamp  # the file's version and POSTTOOL_DISABLE; "" when neither is set
 
-    def get(self, key: str, default: Any = None) -> Any:
-        if default is None and key in COMMON_DEFAULTS:
-            default = COMMON_DEFAULTS[key]
-        value = self.values.get(key, default)
-        if default is not None and not _same_kind(value, default):
-            return default
-        if type(default) is int and isinstance(value, float):
-            # Counts and sizes slice text: `5.0` means 5; `1.5`, NaN or Infinity mean nothing.
-            return int(value) if value.is_integer() else default
-        return value
+    def get(self, key: str) -> Any:
+        """The user's value of a declared key when it has the default's type, else the default."""
+        try:
+            default = DECLARED[key]
+        except KeyError:
+            raise KeyError(f"config key {key!r} is not declared") from None
+        return usable(self.values.get(key, default), default)
+
+    def is_set(self, key: str) -> bool:
+        """The user gave this key a value of the declared type."""
+        return key in self.values and key in DECLARED and fits(self.values[key], DECLARED[key])
 
     def hook_enabled(self, name: str, default: bool = True) -> bool:
         if name in self.disabled:
             return False
-        return bool(self.get(f"{name}.enabled", default))
+        key = f"{name}.enabled"
+        return bool(usable(self.values.get(key, default), DECLARED.get(key, default)))
+
+
+def usable(value: Any, default: Any) -> Any:
+    """`value` when it fits the default's type, else `default`."""
+    if not _same_kind(value, default):
+        return default
+    if type(default) is int and isinstance(value, float):
+        # Counts and sizes slice text: `5.0` means 5; `1.5`, NaN or Infinity mean nothing.
+        return int(value) if value.is_integer() else default
+    return value
+
+
+def fits(value: Any, default: Any) -> bool:
+    if not _same_kind(value, default):
+        return False
+    return not (type(default) is int and isinstance(value, float) and not value.is_integer())
 
 
 def _same_kind(value: Any, default: Any) -> bool:
@@ -137,11 +226,13 @@ def load_config(home: str, environ: dict[str, str] | os._Environ[str] = os.envir
     """
     path = os.path.join(home, CONFIG_NAME)
     disabled = disabled_from_env(environ)
+    from_env = environ.get(DISABLE_ENV, "")
     try:
         with open(path, "rb") as handle:
             raw = handle.read()
+            info = os.fstat(handle.fileno())
     except FileNotFoundError:
-        return Config({}, disabled, path)
+        return Config({}, disabled, path, f"no file\n{from_env}" if from_env else "")
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
     try:
@@ -154,22 +245,29 @@ def load_config(home: str, environ: dict[str, str] | os._Environ[str] = os.envir
     listed = values.pop("disable", None)
     if isinstance(listed, list):
         disabled = disabled | {str(name) for name in listed}
-    return Config(values, disabled, path)
+    elif listed is not None:
+        values["disable"] = listed  # kept for validation to report; it disables nothing
+    return Config(values, disabled, path, f"{_file_stamp(info)}\n{from_env}")
 
 
-def first_report(home: str) -> bool:
-    """True the first time a given version of `<home>/config.json` is reported as unusable.
+def _file_stamp(info: os.stat_result) -> str:
+    return f"{info.st_size} {info.st_mtime_ns} {info.st_ino}"
+
+
+def first_report(home: str, marker_name: str = REPORTED_NAME, stamp: str | None = None) -> bool:
+    """True the first time a given version of `<home>/config.json` is reported.
 
     `run` falls back to the defaults on every call while the file stays broken (the file is
     the user's: it is left where it is); saying so once per version of the file keeps one
-    truncated config from writing a log line on every tool call.
+    truncated config from writing a log line on every tool call. Validation uses the same
+    mechanism with its own marker and a stamp that also holds POSTTOOL_DISABLE.
     """
-    try:
-        info = os.stat(os.path.join(home, CONFIG_NAME))
-        stamp = f"{info.st_size} {info.st_mtime_ns} {info.st_ino}"
-    except OSError as exc:
-        stamp = f"stat failed: {exc.errno}"
-    marker = os.path.join(home, REPORTED_NAME)
+    if stamp is None:
+        try:
+            stamp = _file_stamp(os.stat(os.path.join(home, CONFIG_NAME)))
+        except OSError as exc:
+            stamp = f"stat failed: {exc.errno}"
+    marker = os.path.join(home, marker_name)
     try:
         with open(marker, encoding="utf-8") as handle:
             if handle.read() == stamp:

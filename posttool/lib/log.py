@@ -133,7 +133,7 @@ class CallRecorder:
         """Append the record; never raises (metrics must not break a call)."""
         try:
             line = dumps(self.record(event, messages, chars, started, mode)) + "\n"
-            append_metric(home, line.encode("utf-8", "replace"), config.get("metrics.max_bytes", 0))
+            append_metric(home, line.encode("utf-8", "replace"), config.get("metrics.max_bytes"))
         except (OSError, ValueError, TypeError):
             pass
 

@@ -85,9 +85,9 @@ class State:
 
     # --- configuration --------------------------------------------------------------------
 
-    def cfg(self, key: str, default: Any) -> Any:
-        """`<hook>.<key>` from the user's config, else `default`."""
-        return self.config.get(f"{self.hook}.{key}", default)
+    def cfg(self, key: str) -> Any:
+        """`<hook>.<key>`: the user's value, else the default the hook declared."""
+        return self.config.get(f"{self.hook}.{key}")
 
     def common(self, key: str) -> Any:
         """A `common.*` key (spec: Common keys)."""

@@ -324,9 +324,6 @@ def migrate(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
-DEFAULT_LAST_EVENT_MAX_BYTES = 262_144
-
-
 def keep_last_event(home: str, session_key: str, data: bytes, max_bytes: int) -> None:
     """Keep the raw event for `posttool explain --last` (atomically, 0600). An event over
     `max_bytes` is not kept, and the one kept before it is removed: an older event must never

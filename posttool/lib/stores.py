@@ -28,28 +28,26 @@ STORE_SCHEMA = 1
 STORE_LOCK_TIMEOUT_S = 1.0
 DAY = 86400.0
 
-# name: (timestamp field, ttl config key, default ttl seconds, cap config key, default cap)
-STORE_RULES: dict[str, tuple[str, str, float, str, int]] = {
-    "read_cache": ("read_at", "stores.read_cache.ttl_s", DAY, "stores.read_cache.max_entries", 500),
+# name: (timestamp field, ttl config key, cap config key); the defaults are in lib/config.py.
+STORE_RULES: dict[str, tuple[str, str, str]] = {
+    "read_cache": ("read_at", "stores.read_cache.ttl_s", "stores.read_cache.max_entries"),
     "exploration_cache": (
         "stored_at",
         "stores.exploration_cache.ttl_s",
-        DAY,
         "stores.exploration_cache.max_entries",
-        100,
     ),
-    "lessons": ("last_seen", "stores.lessons.ttl_days", 30.0, "stores.lessons.max_entries", 200),
+    "lessons": ("last_seen", "stores.lessons.ttl_days", "stores.lessons.max_entries"),
 }
 STORE_ORDER = tuple(STORE_RULES)
 
 
 def store_rules(name: str, config: Config) -> tuple[str, float, int]:
     """(timestamp field, ttl in seconds, cap) for a store, with the user's overrides."""
-    field, ttl_key, ttl_default, cap_key, cap_default = STORE_RULES[name]
-    ttl = float(config.get(ttl_key, ttl_default))
+    field, ttl_key, cap_key = STORE_RULES[name]
+    ttl = float(config.get(ttl_key))
     if ttl_key.endswith("_days"):
         ttl *= DAY
-    return field, ttl, int(config.get(cap_key, cap_default))
+    return field, ttl, int(config.get(cap_key))
 
 
 def live_entries(entries: dict[str, Any], field: str, ttl: float, now: float) -> dict[str, Any]:

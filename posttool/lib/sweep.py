@@ -160,7 +160,7 @@ def sweep(home: str, now: float, config: Config) -> None:
     temps = remove_stale_temp_files(home, now)
     if temps:
         log(f"sweep: removed {temps} temp file(s) of interrupted saves")
-    ttl_days = config.get("state.session_ttl_days", 7)
+    ttl_days = config.get("state.session_ttl_days")
     removed = [p for p in stale_sessions(home, now, ttl_days) if remove_session(p)]
     if removed:
         log(f"sweep: removed {len(removed)} session file(s) untouched for {ttl_days} days")
@@ -174,8 +174,8 @@ def sweep(home: str, now: float, config: Config) -> None:
     pruned = prune_lint_cache(
         home,
         now,
-        max_age_days=config.get("stores.lint_cache.max_age_days", 7),
-        max_files=config.get("stores.lint_cache.max_files", 500),
+        max_age_days=config.get("stores.lint_cache.max_age_days"),
+        max_files=config.get("stores.lint_cache.max_files"),
     )
     if pruned:
         log(f"sweep: pruned {pruned} lint cache entries")

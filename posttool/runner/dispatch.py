@@ -26,8 +26,6 @@ if TYPE_CHECKING:
     from posttool.lib.state import State
     from posttool.runner.registry import HookRecord
 
-DEFAULT_SUSPEND_AFTER = 3
-
 
 def enabled_hooks(hooks: Iterable[HookRecord], state: State) -> list[HookRecord]:
     """Hooks that are enabled in config/env and not suspended for this session."""
@@ -66,7 +64,12 @@ def run_one(
     snapshot = take_snapshot(record, state)
     state.begin_store_snapshots()
     state.hook = record.name
-    budget_ms = state.config.get(f"{record.name}.budget_ms", _default_budget(record, state))
+    budget_key = f"{record.name}.budget_ms"
+    budget_ms = (
+        state.config.get(budget_key)
+        if state.config.is_set(budget_key)
+        else _default_budget(record, state)
+    )
     failure = ""
     message = None
     wall_start = time.perf_counter()
@@ -105,7 +108,7 @@ def _default_budget(record: HookRecord, state: State) -> float:
     """The hook's own budget, or `runner.hook_budget_ms` for hooks that kept the default."""
     if record.budget_ms != DEFAULT_BUDGET_MS:
         return record.budget_ms
-    return state.config.get("runner.hook_budget_ms", 50)
+    return state.config.get("runner.hook_budget_ms")
 
 
 def take_snapshot(record: HookRecord, state: State) -> dict[str, Any]:
@@ -163,7 +166,7 @@ def record_health(name: str, state: State, ms: float, failure: str, overrun: boo
     health["overruns" if overrun else "errors"] += 1
     health["consecutive"] += 1
     health["last_error"] = failure[:200]
-    limit = state.config.get("runner.suspend_after", DEFAULT_SUSPEND_AFTER)
+    limit = state.config.get("runner.suspend_after")
     if health["consecutive"] >= limit and not health["suspended"]:
         health["suspended"] = True
         log(f"hook {name}: suspended for this session after {health['consecutive']} failures")

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from posttool.lib.config import Config
     from posttool.lib.message import Message
 
-MIN_CHARS, MAX_CHARS, DEFAULT_CHARS = 200, 9500, 2000
+MIN_CHARS, MAX_CHARS = 200, 9500
 FOOTER_RESERVE = 120
 
 
@@ -123,9 +123,9 @@ def merge(
 
     `on_fit(kept, dropped)`: the messages left after trimming and dedupe, and those of them the
     budget dropped (`posttool explain`)."""
-    max_lines = config.get("output.max_message_lines", 7)
-    max_chars = config.get("output.max_message_chars", 700)
-    budget = min(MAX_CHARS, max(MIN_CHARS, int(config.get("output.max_chars", DEFAULT_CHARS))))
+    max_lines = config.get("output.max_message_lines")
+    max_chars = config.get("output.max_message_chars")
+    budget = min(MAX_CHARS, max(MIN_CHARS, int(config.get("output.max_chars"))))
     kept = dedupe(collect(messages, max_lines, max_chars))
     kept.sort(key=lambda m: (SEVERITY_RANK[m.severity], m.priority, m.hook))
     shown, dropped = fit_budget(kept, budget)

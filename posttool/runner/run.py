@@ -12,6 +12,7 @@ import time
 
 from posttool.lib import log as logging_
 from posttool.lib.config import (
+    VALIDATED_NAME,
     Config,
     ConfigError,
     disabled_from_env,
@@ -23,7 +24,6 @@ from posttool.lib.log import CallRecorder, log
 from posttool.lib.paths import HomeError, ensure_private_dir, settle_home
 from posttool.lib.state import State
 from posttool.lib.store import (
-    DEFAULT_LAST_EVENT_MAX_BYTES,
     LockTimeout,
     SessionStore,
     keep_last_event,
@@ -165,7 +165,9 @@ def _handle(
     except InvalidEvent as exc:
         log(f"run: {exc}; ignored")
         return EMPTY
-    hooks = (door.registry or load_registry()).matching(event.tool_name, event.event_name)
+    registry = door.registry or load_registry()
+    report_config_problems(config, registry, home, environ)
+    hooks = registry.matching(event.tool_name, event.event_name)
     prepare_event(event, hooks, config, home)
 
     store = SessionStore(home, event.session_key)
@@ -174,7 +176,7 @@ def _handle(
             event.session_id,
             event.project_key,
             now,
-            timeout=config.get("state.lock_timeout_s", 2.0),
+            timeout=config.get("state.lock_timeout_s"),
         )
     except LockTimeout:
         log(f"run: session lock for {event.session_key} not acquired in time; no hook ran")
@@ -187,7 +189,7 @@ def _handle(
         number_call(event, doc, config)
         event.freeze()
         state = State(doc, config, stores, now=now, call_index=event.call_index, home=home)
-        recorder = CallRecorder(doc, on_timing) if config.get("metrics.enabled", True) else None
+        recorder = CallRecorder(doc, on_timing) if config.get("metrics.enabled") else None
         messages = dispatch(hooks, event, state, recorder.on_timing if recorder else on_timing)
         text = merge(messages, config)
         answer = encodable(render_answer(event.event_name, text))
@@ -196,7 +198,7 @@ def _handle(
         if door.on_answer is not None:
             door.on_answer(answer)
         doc["updated_at"] = now
-        store.save(doc, caps=_caps(config))
+        store.save(doc, caps=_caps(config), max_bytes=config.get("state.max_bytes"))
         keep_last_event(home, event.session_key, data, _last_event_cap(config))
         stores.save_all()
     finally:
@@ -206,6 +208,22 @@ def _handle(
         recorder.write(home, event, messages, len(text), started, door.mode, config)
     sweep_if_due(home, time.time(), config)  # file mtimes are wall-clock, never injected
     return answer
+
+
+def report_config_problems(
+    config: Config, registry: Registry, home: str, environ: dict[str, str] | None
+) -> None:
+    """Log what is wrong in the config once per version of the file (and POSTTOOL_DISABLE);
+    every other call pays one small read of the marker in the home."""
+    if not config.stamp or not first_report(home, VALIDATED_NAME, config.stamp):
+        return
+    try:
+        from posttool.lib.config_check import find_problems
+
+        for problem in find_problems(config, registry.by_name, environ):
+            log(f"config: {problem.text} (see `posttool config check`)")
+    except Exception as exc:  # validation must never cost the call its answer
+        log(f"config: validation failed: {type(exc).__name__}: {exc}")
 
 
 def prepare_event(event: Event, hooks: list[HookRecord], config: Config, home: str) -> None:
@@ -225,7 +243,7 @@ def is_duplicate(event: Event, doc: dict[str, Any], config: Config) -> bool:
         return event.tool_use_id in doc["seen_tool_use_ids"]
     from posttool.lib import callid  # Claude Code 1.0.x: no tool_use_id, a fingerprint instead
 
-    window_s = config.get("state.duplicate_window_s", callid.DEFAULT_WINDOW_S)
+    window_s = config.get("state.duplicate_window_s")
     return callid.is_duplicate(doc["seen_tool_use_ids"], event, window_s)
 
 
@@ -251,7 +269,7 @@ def number_call(event: Event, doc: dict[str, Any], config: Config) -> None:
             new_turn = event.prompt_id != turn["key"]
             key = event.prompt_id
         else:
-            new_turn = elapsed is None or elapsed >= config.get("turn.idle_gap_s", 600)
+            new_turn = elapsed is None or elapsed >= config.get("turn.idle_gap_s")
             key = f"idle-{turn['index'] + 1}"
         if new_turn:
             turn.update(
@@ -271,15 +289,16 @@ def number_call(event: Event, doc: dict[str, Any], config: Config) -> None:
 
 
 def _last_event_cap(config: Config) -> int:
-    return config.get("state.last_event_max_bytes", DEFAULT_LAST_EVENT_MAX_BYTES)
+    return config.get("state.last_event_max_bytes")
 
 
 def _caps(config: Config) -> dict[str, int]:
+    """The caps the user set (`state.caps.<field>`); the others keep their schema default."""
     prefix = "state.caps."
     return {
-        key[len(prefix) :]: value
-        for key, value in config.values.items()
-        if key.startswith(prefix) and isinstance(value, int) and not isinstance(value, bool)
+        key[len(prefix) :]: config.get(key)
+        for key in config.values
+        if key.startswith(prefix) and config.is_set(key)
     }
 
 

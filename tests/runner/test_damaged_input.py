@@ -350,10 +350,9 @@ def test_odd_numbers_in_config_never_break_a_call(session: Session, value: objec
 
 
 def test_config_numbers_keep_the_default_kind() -> None:
-    from posttool.lib.config import Config
+    from posttool.lib.config import usable
 
-    config = Config({"a": 5.0, "b": 1.5, "c": float("inf"), "d": 3})
-    assert config.get("a", 1) == 5 and isinstance(config.get("a", 1), int)
-    assert config.get("b", 1) == 1
-    assert config.get("c", 1) == 1
-    assert config.get("d", 0.5) == 3
+    assert usable(5.0, 1) == 5 and isinstance(usable(5.0, 1), int)
+    assert usable(1.5, 1) == 1
+    assert usable(float("inf"), 1) == 1
+    assert usable(3, 0.5) == 3

@@ -9,8 +9,6 @@ from __future__ import annotations
 import os
 
 from posttool.lib.lint.cache import (
-    DEFAULT_EXTENSIONS,
-    DEFAULT_MAX_CACHE_FILES,
     HOOK,
     Settings,
     cache_key,
@@ -40,7 +38,7 @@ if TYPE_CHECKING:
 
 
 def extensions(config: Config) -> set[str]:
-    listed = config.get(f"{HOOK}.extensions", list(DEFAULT_EXTENSIONS))
+    listed = config.get(f"{HOOK}.extensions")
     return {str(ext).lower() for ext in listed}
 
 
@@ -94,7 +92,7 @@ def scan_file(event: Event, config: Config, home: str) -> dict[str, Any] | None:
             key,
             ruff_result,
             radon_result,
-            max_files=config.get("stores.lint_cache.max_files", DEFAULT_MAX_CACHE_FILES),
+            max_files=config.get("stores.lint_cache.max_files"),
         )
     result = {"hash": digest, "ruff": ruff_result, "radon": radon_result, "cached": False}
     if run.config_error:

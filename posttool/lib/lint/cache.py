@@ -33,11 +33,7 @@ if TYPE_CHECKING:
 
 HOOK = "quality_scanner"
 CACHE_VERSION = 1
-DEFAULT_EXTENSIONS = (".py", ".pyi")
-DEFAULT_TIMEOUT_S = 3.0
-DEFAULT_MAX_FILE_BYTES = 524_288
 DEFAULT_MIN_RANK = "C"
-DEFAULT_RADON_CMD = "radon"
 MAX_KEPT = 50  # findings and blocks kept per file (the `scan.findings` cap)
 MAX_MESSAGE_CHARS = 200
 MAX_CACHE_FILE_BYTES = 262_144
@@ -54,7 +50,6 @@ MAX_CONFIG_LEVELS = 40
 DEFAULT_SELECT = ("E4", "E7", "E9", "F")
 REFRESH_MTIME_AFTER_S = 86_400  # a hit older than this bumps the entry's mtime (pruned by age)
 STALE_TMP_S = 3_600
-DEFAULT_MAX_CACHE_FILES = 500
 NEVER_DAYS = 1_000_000  # age pruning is the daily sweep's; a write enforces the count only
 
 
@@ -71,13 +66,13 @@ class Settings:
     )
 
     def __init__(self, config: Config) -> None:
-        self.timeout_s = max(0.05, float(config.get(f"{HOOK}.timeout_s", DEFAULT_TIMEOUT_S)))
-        self.max_file_bytes = int(config.get(f"{HOOK}.max_file_bytes", DEFAULT_MAX_FILE_BYTES))
-        self.ruff_cmd: str = config.get(f"{HOOK}.ruff_cmd", "")
-        self.radon_cmd: str = config.get(f"{HOOK}.radon_cmd", DEFAULT_RADON_CMD)
-        rank = str(config.get(f"{HOOK}.min_rank", DEFAULT_MIN_RANK)).upper()
+        self.timeout_s = max(0.05, float(config.get(f"{HOOK}.timeout_s")))
+        self.max_file_bytes = int(config.get(f"{HOOK}.max_file_bytes"))
+        self.ruff_cmd: str = config.get(f"{HOOK}.ruff_cmd")
+        self.radon_cmd: str = config.get(f"{HOOK}.radon_cmd")
+        rank = str(config.get(f"{HOOK}.min_rank")).upper()
         self.min_rank = rank if len(rank) == 1 and rank in RANKS else DEFAULT_MIN_RANK
-        select = config.get(f"{HOOK}.default_select", list(DEFAULT_SELECT))
+        select = config.get(f"{HOOK}.default_select")
         self.default_select = [str(code) for code in select]
 
 

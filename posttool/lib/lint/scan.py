@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 SYNTAX = "syntax"
 FIX_NOTE = " (auto-fixable: ruff check --fix)"
 ALWAYS_NEW_PREFIXES = ("F4", "F8")  # unused imports, undefined or unused names
-DEFAULT_MAX_FINDINGS = 5
 CONFIG_KEY = "ruff_config_invalid"
 ONCE = 1 << 30  # calls: a cooldown no session outlives
 
@@ -150,7 +149,7 @@ def report(event: Event, state: State) -> Message | None:
         new_findings,
         new_blocks,
         len(found) + len(radon or []),
-        state.cfg("max_findings", DEFAULT_MAX_FINDINGS),
+        state.cfg("max_findings"),
     )
     if ruff is not None or previous is not None:  # a file ruff never managed to lint is not kept
         scan[key] = {
