@@ -85,6 +85,7 @@ def test_read_event_imports(session: Session, tmp_path: Path) -> None:
         "posttool.lib.config",
         "posttool.lib.event",
         "posttool.lib.fast",
+        "posttool.lib.fast.importer",
         "posttool.lib.fast.jsonfast",
         "posttool.lib.fast.lazy",
         "posttool.lib.transcript",
