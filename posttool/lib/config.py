@@ -139,11 +139,30 @@ def load_config(home: str, environ: dict[str, str] | os._Environ[str] = os.envir
     disabled = disabled_from_env(environ)
     try:
         with open(path, "rb") as handle:
-            raw = handle.read()
+            stamp = _stamp(os.fstat(handle.fileno()))
+            parsed = _last_parsed.get(path)
+            if parsed is None or parsed[0] != stamp:
+                parsed = (stamp, *_parse(path, handle.read()))
+                _last_parsed[path] = parsed
     except FileNotFoundError:
         return Config({}, disabled, path)
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    _, values, listed = parsed
+    return Config(values, disabled | listed, path)
+
+
+# perf: `posttool serve` loads the config on every request; the last parse of each file is
+# reused while its size, mtime, ctime and inode are unchanged (any write changes its ctime).
+_last_parsed: dict[str, tuple[tuple[int, ...], dict[str, Any], frozenset[str]]] = {}
+
+
+def _stamp(info: os.stat_result) -> tuple[int, ...]:
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
+
+
+def _parse(path: str, raw: bytes) -> tuple[dict[str, Any], frozenset[str]]:
+    """The flattened values and the `disable` list of a config file's bytes."""
     try:
         tree = loads_clean(raw)
     except JSONDecodeError as exc:
@@ -152,9 +171,8 @@ def load_config(home: str, environ: dict[str, str] | os._Environ[str] = os.envir
         raise ConfigError(f"{path} must hold a JSON object")
     values = flatten(tree)
     listed = values.pop("disable", None)
-    if isinstance(listed, list):
-        disabled = disabled | {str(name) for name in listed}
-    return Config(values, disabled, path)
+    names = frozenset(str(name) for name in listed) if isinstance(listed, list) else frozenset()
+    return values, names
 
 
 def first_report(home: str) -> bool:
