@@ -94,9 +94,9 @@ class BytecodeLoader:
     @staticmethod
     def exec_module(module: ModuleType) -> None:
         spec = module.__spec__
-        data = spec.loader_state if spec is not None else None
-        if not isinstance(data, bytes):
+        if spec is None or not isinstance(spec.loader_state, bytes):
             raise ImportError(f"no bytecode for {module.__name__}")
+        data = spec.loader_state
         spec.loader_state = None  # the bytes are not needed once the code object exists
         exec(marshal.loads(memoryview(data)[16:]), module.__dict__)
 
