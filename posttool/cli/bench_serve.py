@@ -33,6 +33,7 @@ from posttool.cli.bench import (
     time_process,
     with_new_content,
 )
+from posttool.lib.paths import settle_home
 
 CONCURRENT_SESSIONS = 8
 READY_TIMEOUT_S = 30
@@ -40,6 +41,9 @@ READY_TIMEOUT_S = 30
 
 class ServeProcess:
     def __init__(self, home: str, workers: int = 1) -> None:
+        # Created with posttool's marker first: a folder holding only the launcher below would
+        # be taken for someone else's, and the server would work in its `posttool/` subfolder.
+        home = settle_home(home)
         self.home = home
         self.process = subprocess.Popen(
             [

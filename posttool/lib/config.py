@@ -229,12 +229,31 @@ def load_config(home: str, environ: dict[str, str] | os._Environ[str] = os.envir
     from_env = environ.get(DISABLE_ENV, "")
     try:
         with open(path, "rb") as handle:
-            raw = handle.read()
             info = os.fstat(handle.fileno())
+            stamp = _stamp(info)
+            parsed = _last_parsed.get(path)
+            if parsed is None or parsed[0] != stamp:
+                parsed = (stamp, *_parse(path, handle.read()))
+                _last_parsed[path] = parsed
     except FileNotFoundError:
         return Config({}, disabled, path, f"no file\n{from_env}" if from_env else "")
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    _, values, listed = parsed
+    return Config(values, disabled | listed, path, f"{_file_stamp(info)}\n{from_env}")
+
+
+# `posttool serve` loads the config on every request; the last parse of each file is reused
+# while its size, mtime, ctime and inode are unchanged (any write changes its ctime).
+_last_parsed: dict[str, tuple[tuple[int, ...], dict[str, Any], frozenset[str]]] = {}
+
+
+def _stamp(info: os.stat_result) -> tuple[int, ...]:
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
+
+
+def _parse(path: str, raw: bytes) -> tuple[dict[str, Any], frozenset[str]]:
+    """The flattened values and the `disable` list of a config file's bytes."""
     try:
         tree = loads_clean(raw)
     except JSONDecodeError as exc:
@@ -244,10 +263,10 @@ def load_config(home: str, environ: dict[str, str] | os._Environ[str] = os.envir
     values = flatten(tree)
     listed = values.pop("disable", None)
     if isinstance(listed, list):
-        disabled = disabled | {str(name) for name in listed}
-    elif listed is not None:
+        return values, frozenset(str(name) for name in listed)
+    if listed is not None:
         values["disable"] = listed  # kept for validation to report; it disables nothing
-    return Config(values, disabled, path, f"{_file_stamp(info)}\n{from_env}")
+    return values, frozenset()
 
 
 def _file_stamp(info: os.stat_result) -> str:

@@ -167,13 +167,24 @@ def records_from_module(module: Any, family: str) -> list[HookRecord]:
     return records
 
 
-def load_registry(families: Iterable[str] = FAMILY_MODULES) -> Registry:
+def load_registry(
+    families: Iterable[str] = FAMILY_MODULES, for_event: tuple[str, str] | None = None
+) -> Registry:
+    """`for_event` (tool, event name): import only the modules that can have a matching hook."""
     records: list[HookRecord] = []
+    # perf: a Read or a Bash need not import the modules of hooks that cannot match them.
+    wanted = None if for_event is None else _modules_for(*for_event)
     for module_name, family in HOOK_MODULES:
-        if family not in families:
+        if family not in families or (wanted is not None and module_name not in wanted):
             continue
         name = f"posttool.hooks.{module_name}"
         __import__(name)  # `importlib` would add its own imports to every call
         module = sys.modules[name]
         records.extend(records_from_module(module, family))
     return Registry(records)
+
+
+def _modules_for(tool_name: str, event_name: str) -> frozenset[str]:
+    from posttool.hooks import modules_for
+
+    return modules_for(tool_name, event_name, [module for module, _ in HOOK_MODULES])

@@ -165,8 +165,8 @@ def _handle(
     except InvalidEvent as exc:
         log(f"run: {exc}; ignored")
         return EMPTY
-    registry = door.registry or load_registry()
-    report_config_problems(config, registry, home, environ)
+    registry = door.registry or load_registry(for_event=(event.tool_name, event.event_name))
+    report_config_problems(config, home, environ)
     hooks = registry.matching(event.tool_name, event.event_name)
     prepare_event(event, hooks, config, home)
 
@@ -210,17 +210,16 @@ def _handle(
     return answer
 
 
-def report_config_problems(
-    config: Config, registry: Registry, home: str, environ: dict[str, str] | None
-) -> None:
+def report_config_problems(config: Config, home: str, environ: dict[str, str] | None) -> None:
     """Log what is wrong in the config once per version of the file (and POSTTOOL_DISABLE);
-    every other call pays one small read of the marker in the home."""
+    every other call pays one small read of the marker in the home. Validating needs every
+    hook's declarations, so it loads the whole registry, once per version of the file."""
     if not config.stamp or not first_report(home, VALIDATED_NAME, config.stamp):
         return
     try:
         from posttool.lib.config_check import find_problems
 
-        for problem in find_problems(config, registry.by_name, environ):
+        for problem in find_problems(config, load_registry().by_name, environ):
             log(f"config: {problem.text} (see `posttool config check`)")
     except Exception as exc:  # validation must never cost the call its answer
         log(f"config: validation failed: {type(exc).__name__}: {exc}")

@@ -29,7 +29,7 @@ from typing import Any
 
 from posttool import __version__
 from posttool.lib.fast.jsonfast import dumps, loads
-from posttool.lib.paths import ensure_private_dir, session_key
+from posttool.lib.paths import HomeError, session_key, settle_home
 from posttool.lib.store import write_atomic
 from posttool.runner.registry import Registry, load_registry
 from posttool.runner.run import Door, handle
@@ -357,7 +357,12 @@ def start_server(
     home: str, host: str, port: int, quiet: bool = False, read_timeout: float = READ_TIMEOUT_S
 ) -> HookServer:
     address = loopback_host(host)
-    ensure_private_dir(home)
+    # Marked as posttool's before server.token lands in it: each request settles the home
+    # again, and a folder holding only server files would be taken for someone else's.
+    try:
+        home = settle_home(home)
+    except HomeError as exc:
+        raise ServeError(str(exc)) from None
     token = load_or_create_token(home)
     try:
         return HookServer((address, port), home, token, quiet, read_timeout)

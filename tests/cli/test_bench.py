@@ -118,3 +118,19 @@ def test_percentile() -> None:
     assert bench.percentile([], 95) == 0.0
     assert bench.percentile([3.0, 1.0, 2.0], 50) == 2.0
     assert bench.percentile([float(i) for i in range(1, 101)], 95) == 95.0
+
+
+def test_bench_serve_starts_its_server_in_a_home_of_its_own(tmp_path: Path) -> None:
+    """The bench writes its launcher into a home that does not exist yet; the server must work
+    in that home (where the bench looks for server.json), not in a `posttool/` subfolder."""
+    from posttool.cli.bench_serve import ServeProcess
+
+    home = tmp_path / "serve-home"
+    server = ServeProcess(str(home))
+    try:
+        client = server.client()
+        assert client.post(b'{"hook_event_name": "PostToolUse"}') >= 0
+    finally:
+        server.stop()
+    assert (home / ".posttool-home").exists()
+    assert not (home / "posttool").exists()

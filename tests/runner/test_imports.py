@@ -77,8 +77,6 @@ def test_read_event_imports(session: Session, tmp_path: Path) -> None:
         "posttool.hooks.auto_learn",
         "posttool.hooks.cache",
         "posttool.hooks.confidence",
-        "posttool.hooks.quality",
-        "posttool.hooks.quality_scanner",
         "posttool.hooks.state",
         "posttool.hooks.suggestions",
         "posttool.hooks.tracking",
@@ -87,6 +85,7 @@ def test_read_event_imports(session: Session, tmp_path: Path) -> None:
         "posttool.lib.config",
         "posttool.lib.event",
         "posttool.lib.fast",
+        "posttool.lib.fast.importer",
         "posttool.lib.fast.jsonfast",
         "posttool.lib.fast.lazy",
         "posttool.lib.transcript",
@@ -120,3 +119,6 @@ def test_bash_event_does_not_load_lint_or_ast(session: Session, tmp_path: Path) 
     modules = modules_for(session.event("05"), session.home, tmp_path)
     assert not modules & FORBIDDEN, sorted(modules & FORBIDDEN)
     assert "posttool.lib.commands" in modules
+    # No hook of these modules matches a Bash call (posttool.hooks.HOOK_MARKS).
+    assert not modules & {"posttool.hooks.cache", "posttool.hooks.quality"}
+    assert "posttool.hooks.quality_scanner" not in modules
