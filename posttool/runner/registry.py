@@ -139,11 +139,19 @@ class HookRecord:
 
 
 class Registry:
-    """The validated hooks, in execution order (priority, name)."""
+    """The validated hooks, in execution order (priority, name).
 
-    __slots__ = ("by_name", "hooks")
+    `problems`: one line per hook or module that could not be registered and was skipped.
+    `replaced`: built-in names a user hook took over, with the family of the built-in."""
 
-    def __init__(self, records: Iterable[HookRecord]) -> None:
+    __slots__ = ("by_name", "hooks", "problems", "replaced")
+
+    def __init__(
+        self,
+        records: Iterable[HookRecord],
+        problems: Iterable[str] = (),
+        replaced: dict[str, str] | None = None,
+    ) -> None:
         by_name: dict[str, HookRecord] = {}
         for record in records:
             if record.name in by_name:
@@ -151,29 +159,61 @@ class Registry:
             by_name[record.name] = record
         self.by_name = by_name
         self.hooks = sorted(by_name.values(), key=lambda r: (r.priority, r.name))
+        self.problems = list(problems)
+        self.replaced = dict(replaced or {})
 
     def matching(self, tool_name: str, event_name: str) -> list[HookRecord]:
         return [record for record in self.hooks if record.matches(tool_name, event_name)]
 
 
-def records_from_module(module: Any, family: str) -> list[HookRecord]:
+def records_from_module(
+    module: Any, family: str, problems: list[str] | None = None
+) -> list[HookRecord]:
+    """The hooks marked in `module`. With `problems`, an invalid one is skipped and described
+    there instead of raising RegistrationError."""
     records = []
     for value in vars(module).values():
         if not callable(value):  # e.g. the lazy `re`, which a getattr would import
             continue
         spec = getattr(value, MARK, None)
-        if isinstance(spec, HookSpec):
+        if not isinstance(spec, HookSpec):
+            continue
+        try:
             records.append(HookRecord(spec, family, value))
+        except RegistrationError as exc:
+            if problems is None:
+                raise
+            problems.append(f"{exc} (in {getattr(module, '__name__', '?')}); skipped")
     return records
 
 
+def first_of_each_name(records: Iterable[HookRecord], problems: list[str]) -> list[HookRecord]:
+    """The records with a name not seen before; each later duplicate is described and skipped."""
+    kept: dict[str, HookRecord] = {}
+    for record in records:
+        if record.name in kept:
+            problems.append(
+                f"duplicate hook name {record.name!r} ({record.family}); "
+                f"the {kept[record.name].family} one is kept"
+            )
+            continue
+        kept[record.name] = record
+    return list(kept.values())
+
+
 def load_registry(families: Iterable[str] = FAMILY_MODULES) -> Registry:
+    """The built-in hooks. A module that fails to import, or a hook that fails validation, is
+    skipped and listed in `problems`; every other hook still registers."""
     records: list[HookRecord] = []
+    problems: list[str] = []
     for module_name, family in HOOK_MODULES:
         if family not in families:
             continue
         name = f"posttool.hooks.{module_name}"
-        __import__(name)  # `importlib` would add its own imports to every call
-        module = sys.modules[name]
-        records.extend(records_from_module(module, family))
-    return Registry(records)
+        try:
+            __import__(name)  # `importlib` would add its own imports to every call
+        except Exception as exc:
+            problems.append(f"module {name}: {type(exc).__name__}: {exc}; its hooks skipped")
+            continue
+        records.extend(records_from_module(sys.modules[name], family, problems))
+    return Registry(first_of_each_name(records, problems), problems)

@@ -160,7 +160,12 @@ def _handle(
     except InvalidEvent as exc:
         log(f"run: {exc}; ignored")
         return EMPTY
-    hooks = (door.registry or load_registry()).matching(event.tool_name, event.event_name)
+    registry = door.registry or load_registry()
+    if registry.problems:
+        from posttool.runner.userhooks import report_problems
+
+        report_problems(home, registry.problems)
+    hooks = registry.matching(event.tool_name, event.event_name)
     prepare_event(event, hooks, config, home)
 
     store = SessionStore(home, event.session_key)
