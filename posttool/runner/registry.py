@@ -8,10 +8,12 @@ never discovered at call time.
 
 from __future__ import annotations
 
+import os
 import sys
 
 from posttool.api import MARK, HookSpec
 from posttool.lib.event import EVENT_NAMES
+from posttool.lib.fast.jsonfast import JSONDecodeError, dumps, loads
 from posttool.lib.fast.lazy import re
 
 TYPE_CHECKING = False
@@ -217,3 +219,103 @@ def load_registry(families: Iterable[str] = FAMILY_MODULES) -> Registry:
             continue
         records.extend(records_from_module(sys.modules[name], family, problems))
     return Registry(first_of_each_name(records, problems), problems)
+
+
+# --- user hooks: the cheap test `run` makes on every call ------------------------------------
+
+USER_HOOK_KEYS = ("plugins", "commands", "<project>.plugins", "<project>.commands")
+ENTRY_POINTS_CACHE = ".entry-points.json"
+ENTRY_POINT_GROUP = "posttool.hooks"
+
+
+def wants_user_hooks(config: Any, home: str) -> bool:
+    """Whether config names plug-ins or commands, or an installed package advertises
+    `posttool.hooks`."""
+    values = config.values
+    if any(values.get(key) for key in USER_HOOK_KEYS):
+        return True
+    return bool(entry_points(home))
+
+
+def path_stamp() -> list[list[Any]]:
+    """Each absolute folder of sys.path with its modification time (0 when missing)."""
+    stamp: list[list[Any]] = []
+    for folder in sys.path:
+        if not folder or not os.path.isabs(folder):
+            continue
+        try:
+            stamp.append([folder, os.stat(folder).st_mtime_ns])
+        except OSError:
+            stamp.append([folder, 0])
+    return stamp
+
+
+def entry_points(home: str) -> list[tuple[str, str]]:
+    """(distribution, value) of each `posttool.hooks` entry point, from the cache when no
+    folder of sys.path changed since it was written, else from a fresh scan."""
+    try:
+        with open(os.path.join(home, ENTRY_POINTS_CACHE), "rb") as handle:
+            cached = loads(handle.read())
+        if cached["stamp"] == path_stamp():
+            return [(str(dist), str(value)) for dist, value in cached["entries"]]
+    except (OSError, JSONDecodeError, KeyError, TypeError, ValueError):
+        pass
+    return refresh_entry_points(home)
+
+
+def refresh_entry_points(home: str) -> list[tuple[str, str]]:
+    """Scan sys.path for `posttool.hooks` entry points and cache what was found."""
+    stamp = path_stamp()
+    entries = scan_entry_points([folder for folder, _ in stamp])
+    try:
+        tmp = os.path.join(home, f"{ENTRY_POINTS_CACHE}.tmp-{os.getpid()}")
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(dumps({"stamp": stamp, "entries": entries}))
+        os.replace(tmp, os.path.join(home, ENTRY_POINTS_CACHE))
+    except OSError:
+        pass
+    return [(dist, value) for dist, value in entries]
+
+
+def scan_entry_points(folders: list[str]) -> list[tuple[str, str]]:
+    """The `[posttool.hooks]` section of every `*.dist-info`/`*.egg-info` `entry_points.txt`
+    in `folders`: what importlib.metadata would find, without importing it (~40 modules).
+    The first distribution of a name on sys.path wins, as in importlib.metadata."""
+    found: list[tuple[str, str]] = []
+    seen_dists: set[str] = set()
+    for folder in folders:
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError:
+            continue
+        for name in names:
+            if not name.endswith((".dist-info", ".egg-info")):
+                continue
+            dist = name.rsplit(".", 1)[0].split("-")[0].lower().replace("_", "-")
+            if dist in seen_dists:
+                continue
+            seen_dists.add(dist)
+            try:
+                with open(os.path.join(folder, name, "entry_points.txt"), encoding="utf-8") as f:
+                    text = f.read()
+            except (OSError, ValueError):
+                continue
+            found.extend((dist, value) for value in group_values(text, ENTRY_POINT_GROUP))
+    return found
+
+
+def group_values(text: str, group: str) -> list[str]:
+    """The values (`module:attr`) of one `[group]` of an entry_points.txt (INI) file."""
+    values: list[str] = []
+    current = None
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith(("#", ";")):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            current = line[1:-1].strip()
+            continue
+        if current == group and "=" in line:
+            value = line.split("=", 1)[1].strip()
+            values.append(value.split("[", 1)[0].strip())  # drop `[extras]`
+    return values

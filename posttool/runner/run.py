@@ -20,14 +20,14 @@ from posttool.lib.config import (
 )
 from posttool.lib.fast.jsonfast import JSONDecodeError, loads_clean
 from posttool.lib.log import CallRecorder, log
-from posttool.lib.paths import HomeError, ensure_private_dir, settle_home
+from posttool.lib.paths import HomeError, ensure_private_dir, find_project_config, settle_home
 from posttool.lib.state import State
 from posttool.lib.store import LockTimeout, SessionStore
 from posttool.lib.stores import ProjectStores
 from posttool.runner.dispatch import dispatch
 from posttool.runner.merge import merge, render_answer
 from posttool.runner.normalise import InvalidEvent, build_event
-from posttool.runner.registry import load_registry
+from posttool.runner.registry import load_registry, wants_user_hooks
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -149,6 +149,11 @@ def _handle(
     if raw is None:
         return EMPTY
     config = read_config(home, environ)
+    project_file = find_project_config(raw.get("cwd"))
+    if project_file is not None:
+        from posttool.runner.projectconfig import with_project_layer
+
+        config = with_project_layer(config, project_file, home)
     try:
         event = build_event(
             raw,
@@ -161,12 +166,20 @@ def _handle(
         log(f"run: {exc}; ignored")
         return EMPTY
     registry = door.registry or load_registry()
+    if wants_user_hooks(config, home):
+        from posttool.runner.plugins import with_user_hooks
+
+        registry = with_user_hooks(registry, config, home, event.project_root)
     if registry.problems:
         from posttool.runner.userhooks import report_problems
 
         report_problems(home, registry.problems)
     hooks = registry.matching(event.tool_name, event.event_name)
     prepare_event(event, hooks, config, home)
+    if any(record.family == "command" for record in hooks):
+        from posttool.runner.commandhooks import commands_to_run, run_commands
+
+        run_commands(commands_to_run(hooks, config, home, event.session_key), data)
 
     store = SessionStore(home, event.session_key)
     try:
