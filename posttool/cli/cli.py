@@ -106,6 +106,9 @@ def build_parser() -> Parser:
         )
     )
     add_bench_commands(sub)
+    from posttool.cli.userhooks import add_trust_command
+
+    add_trust_command(sub, do_trust)
     add_replay_command(commands)
     add_serve_commands(sub)
     doctor = sub(
@@ -464,6 +467,13 @@ def do_hooks(args: argparse.Namespace) -> int:
     from posttool.cli.inspect import hooks_list
 
     return hooks_list(resolved_home(args), args.json, sys.stdout)
+
+
+def do_trust(args: argparse.Namespace) -> int:
+    from posttool.cli.userhooks import run_trust
+
+    home = resolved_home(args, create=True)
+    return run_trust(home, args.path, args.list, args.revoke, os.getcwd(), sys.stdout)
 
 
 def do_bench(args: argparse.Namespace) -> int:

@@ -154,7 +154,12 @@ def display_path(path: str, root: str) -> str:
 
 HOME_MARKER = ".posttool-home"
 SUBFOLDER = "posttool"
-_LAYOUT = frozenset(("sessions", "projects", "cache", "config.json", ".last-sweep"))
+_LAYOUT = frozenset(
+    (
+        *("sessions", "projects", "cache", "config.json", ".last-sweep"),
+        *(".entry-points.json", ".hooks-reported", ".project-config-reported", "trusted.json"),
+    )
+)
 _LAYOUT_PREFIXES = ("posttool.log", "config.json.")
 
 
