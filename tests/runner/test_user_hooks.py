@@ -237,3 +237,12 @@ def test_bad_command_entries_are_skipped(session: Session, home: Path, project: 
     log = (home / "posttool.log").read_text()
     for needle in ("nope.sh", "not executable", "hook bad_matcher: matcher", "no_run", "duplicate"):
         assert needle in log, needle
+
+
+def test_readme_shows_the_examples_as_they_are() -> None:
+    readme = (EXAMPLES.parent / "README.md").read_text()
+    plugin_code = (EXAMPLES / "todo_plugin.py").read_text().split('"""\n\n', 1)[1]
+    assert plugin_code in readme
+    assert (EXAMPLES / "todo-check.sh").read_text() in readme
+    assert len(plugin_code.strip().splitlines()) < 10
+    assert len((EXAMPLES / "todo-check.sh").read_text().strip().splitlines()) < 10
