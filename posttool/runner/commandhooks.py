@@ -158,18 +158,18 @@ def commands_to_run(
     """The matching command hooks that are enabled and not suspended for this session (read
     from the session file without its lock: saves replace the file whole)."""
     wanted = [
-        record
+        record.fn
         for record in hooks
         if isinstance(record.fn, CommandHook) and config.hook_enabled(record.name, True)
     ]
     if not wanted:
         return []
     health = _session_health(home, session_key)
-    return [
-        record.fn
-        for record in wanted
-        if not (isinstance(health.get(record.name), dict) and health[record.name].get("suspended"))
-    ]
+    return [fn for fn in wanted if not _suspended(health.get(fn.name))]
+
+
+def _suspended(record: object) -> bool:
+    return isinstance(record, dict) and bool(record.get("suspended"))
 
 
 def _session_health(home: str, session_key: str) -> dict[str, Any]:
