@@ -13,6 +13,7 @@ import os
 from posttool.lib.config import Config, flatten
 from posttool.lib.fast.jsonfast import JSONDecodeError, loads_clean
 from posttool.lib.log import log
+from posttool.lib.store import write_atomic
 from posttool.lib.trust import content_hash, is_trusted
 
 PROJECT_PLUGINS = "<project>.plugins"
@@ -100,7 +101,6 @@ def _report_once(home: str, path: str, data: bytes, line: str) -> None:
         return
     log(line)
     try:
-        with open(marker, "w", encoding="utf-8") as handle:
-            handle.write("\n".join([*seen[-50:], stamp]) + "\n")
+        write_atomic(marker, ("\n".join([*seen[-50:], stamp]) + "\n").encode("utf-8", "replace"))
     except OSError:
         pass

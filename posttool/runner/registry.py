@@ -267,12 +267,14 @@ def refresh_entry_points(home: str) -> list[tuple[str, str]]:
     """Scan sys.path for `posttool.hooks` entry points and cache what was found."""
     stamp = path_stamp()
     entries = scan_entry_points([folder for folder, _ in stamp])
+    from posttool.lib.store import write_atomic  # already loaded by `run`
+
     try:
-        tmp = os.path.join(home, f"{ENTRY_POINTS_CACHE}.tmp-{os.getpid()}")
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(dumps({"stamp": stamp, "entries": entries}))
-        os.replace(tmp, os.path.join(home, ENTRY_POINTS_CACHE))
-    except OSError:
+        write_atomic(
+            os.path.join(home, ENTRY_POINTS_CACHE),
+            dumps({"stamp": stamp, "entries": entries}).encode(),
+        )
+    except (OSError, UnicodeEncodeError):
         pass
     return [(dist, value) for dist, value in entries]
 
