@@ -111,6 +111,9 @@ def build_parser() -> Parser:
     )
     add_config_commands(sub, commands, home)
     add_bench_commands(sub)
+    from posttool.cli.userhooks import add_trust_command
+
+    add_trust_command(sub, do_trust)
     add_replay_command(commands)
     add_explain_command(sub)
     add_serve_commands(sub)
@@ -536,6 +539,13 @@ def do_config_check(args: argparse.Namespace) -> int:
     from posttool.cli.config_cmd import config_check
 
     return config_check(resolved_home(args), args.json, sys.stdout, sys.stderr)
+
+
+def do_trust(args: argparse.Namespace) -> int:
+    from posttool.cli.userhooks import run_trust
+
+    home = resolved_home(args, create=True)
+    return run_trust(home, args.path, args.list, args.revoke, os.getcwd(), sys.stdout)
 
 
 def do_bench(args: argparse.Namespace) -> int:

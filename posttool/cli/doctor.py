@@ -646,6 +646,12 @@ def run_checks(
     for folder in homes:
         checks.append(check_home(folder, fixer))
         checks.append(check_config(folder))
+    from posttool.cli.userhooks import hook_checks
+
+    try:
+        checks += [Check(*found) for found in hook_checks(homes[0], load_config(homes[0]), cwd)]
+    except ConfigError:
+        pass  # check_config has reported it
     return checks
 
 

@@ -308,13 +308,14 @@ def cache_reset(home: str, project: str | None, every: bool, out: TextIO) -> int
 
 
 def hook_rows(home: str) -> list[dict[str, Any]]:
-    from posttool.runner.registry import load_registry
+    from posttool.cli.userhooks import full_registry
 
-    config = config_or_defaults(home)
+    registry, config = full_registry(home, config_or_defaults(home), os.getcwd())
     from_env = disabled_from_env()
     rows = []
-    for record in load_registry().hooks:
+    for record in registry.hooks:
         enabled = config.hook_enabled(record.name, record.enabled)
+        replaces = registry.replaced.get(record.name)
         rows.append(
             {
                 "name": record.name,
@@ -324,6 +325,7 @@ def hook_rows(home: str) -> list[dict[str, Any]]:
                 "events": sorted(record.events),
                 "enabled": enabled,
                 "why": _why(record.name, record.enabled, enabled, config, from_env),
+                **({"replaces": f"built-in {replaces} hook"} if replaces else {}),
             }
         )
     return rows
@@ -354,7 +356,8 @@ def hooks_list(home: str, as_json: bool, out: TextIO) -> int:
             row["matcher"],
             ",".join(short[e] for e in row["events"]),
             (style.ok("yes") if row["enabled"] else style.warn("no"))
-            + (f" ({row['why']})" if row["why"] != "default" or not row["enabled"] else ""),
+            + (f" ({row['why']})" if row["why"] != "default" or not row["enabled"] else "")
+            + (f" (replaces the {row['replaces']})" if "replaces" in row else ""),
         ]
         for row in rows
     ]

@@ -100,6 +100,40 @@ def project_root(cwd: str, environ: dict[str, str] | os._Environ[str] | None = N
     return os.path.normpath(cwd)
 
 
+PROJECT_CONFIG = os.path.join(".claude", "posttool.json")
+
+
+def find_project_config(cwd: object) -> str | None:
+    """`.claude/posttool.json` in cwd or an ancestor up to the git root (the nearest folder
+    holding `.git`); outside a git repository, only cwd's own. Two stats for a project whose
+    root is cwd: this runs on every call."""
+    if not isinstance(cwd, str) or not os.path.isabs(cwd):
+        return None
+    start = current = os.path.normpath(cwd)
+    for _ in range(MAX_ROOT_LEVELS):
+        candidate = os.path.join(current, PROJECT_CONFIG)
+        if os.path.isfile(candidate):
+            return candidate if current == start or _in_git_tree(current) else None
+        if os.path.lexists(os.path.join(current, ".git")):
+            return None
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+    return None
+
+
+def _in_git_tree(folder: str) -> bool:
+    for _ in range(MAX_ROOT_LEVELS):
+        if os.path.lexists(os.path.join(folder, ".git")):
+            return True
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return False
+        folder = parent
+    return False
+
+
 def project_key(root: str) -> str:
     real = os.path.normcase(os.path.realpath(root))
     return sha256_hex(real.encode("utf-8", "surrogatepass"))[:16]
@@ -129,7 +163,8 @@ SUBFOLDER = "posttool"
 _LAYOUT = frozenset(
     (
         *("sessions", "projects", "cache", "backups", "launch", "config.json", ".last-sweep"),
-        *("server.json", "server.token", ".config-reported"),
+        *("server.json", "server.token", ".config-reported", ".config-validated"),
+        *(".entry-points.json", ".hooks-reported", ".project-config-reported", "trusted.json"),
     )
 )
 _LAYOUT_PREFIXES = ("posttool.log", "config.json.", "metrics.jsonl", "server.json.")

@@ -21,7 +21,7 @@ from posttool.lib.config import (
 )
 from posttool.lib.fast.jsonfast import JSONDecodeError, loads_clean
 from posttool.lib.log import CallRecorder, log
-from posttool.lib.paths import HomeError, ensure_private_dir, settle_home
+from posttool.lib.paths import HomeError, ensure_private_dir, find_project_config, settle_home
 from posttool.lib.state import State
 from posttool.lib.store import (
     LockTimeout,
@@ -32,7 +32,7 @@ from posttool.lib.stores import ProjectStores
 from posttool.runner.dispatch import dispatch
 from posttool.runner.merge import merge, render_answer
 from posttool.runner.normalise import InvalidEvent, build_event
-from posttool.runner.registry import load_registry
+from posttool.runner.registry import load_registry, wants_user_hooks
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -154,6 +154,11 @@ def _handle(
     if raw is None:
         return EMPTY
     config = read_config(home, environ)
+    project_file = find_project_config(raw.get("cwd"))
+    if project_file is not None:
+        from posttool.runner.projectconfig import with_project_layer
+
+        config = with_project_layer(config, project_file, home)
     try:
         event = build_event(
             raw,
@@ -166,9 +171,21 @@ def _handle(
         log(f"run: {exc}; ignored")
         return EMPTY
     registry = door.registry or load_registry(for_event=(event.tool_name, event.event_name))
-    report_config_problems(config, home, environ)
+    if wants_user_hooks(config, home):
+        from posttool.runner.plugins import with_user_hooks
+
+        registry = with_user_hooks(registry, config, home, event.project_root)
+    if registry.problems:
+        from posttool.runner.userhooks import report_problems
+
+        report_problems(home, registry.problems)
+    report_config_problems(config, home, environ, event.project_root)
     hooks = registry.matching(event.tool_name, event.event_name)
     prepare_event(event, hooks, config, home)
+    if any(record.family == "command" for record in hooks):
+        from posttool.runner.commandhooks import commands_to_run, run_commands
+
+        run_commands(commands_to_run(hooks, config, home, event.session_key), data)
 
     store = SessionStore(home, event.session_key)
     try:
@@ -210,7 +227,9 @@ def _handle(
     return answer
 
 
-def report_config_problems(config: Config, home: str, environ: dict[str, str] | None) -> None:
+def report_config_problems(
+    config: Config, home: str, environ: dict[str, str] | None, project_root: str
+) -> None:
     """Log what is wrong in the config once per version of the file (and POSTTOOL_DISABLE);
     every other call pays one small read of the marker in the home. Validating needs every
     hook's declarations, so it loads the whole registry, once per version of the file."""
@@ -219,7 +238,12 @@ def report_config_problems(config: Config, home: str, environ: dict[str, str] | 
     try:
         from posttool.lib.config_check import find_problems
 
-        for problem in find_problems(config, load_registry().by_name, environ):
+        registry = load_registry()
+        if wants_user_hooks(config, home):
+            from posttool.runner.plugins import with_user_hooks
+
+            registry = with_user_hooks(registry, config, home, project_root)
+        for problem in find_problems(config, registry.by_name, environ):
             log(f"config: {problem.text} (see `posttool config check`)")
     except Exception as exc:  # validation must never cost the call its answer
         log(f"config: validation failed: {type(exc).__name__}: {exc}")

@@ -22,27 +22,40 @@ REAP_GRACE_S = 1.0
 
 
 class Child:
-    """A started tool: its pid and the read ends of its stdout and stderr pipes."""
+    """A started tool: its pid, the read ends of its stdout and stderr pipes, and the write
+    end of its stdin pipe (-1 when stdin is /dev/null)."""
 
-    __slots__ = ("err_fd", "out_fd", "pid", "popen")
+    __slots__ = ("err_fd", "in_fd", "out_fd", "pid", "popen")
 
-    def __init__(self, pid: int, out_fd: int, err_fd: int, popen: Any = None) -> None:
+    def __init__(
+        self, pid: int, out_fd: int, err_fd: int, popen: Any = None, in_fd: int = -1
+    ) -> None:
         self.pid = pid
         self.out_fd = out_fd
         self.err_fd = err_fd
         self.popen = popen
+        self.in_fd = in_fd
 
 
-def start(argv: list[str], cwd: str, env: Mapping[str, str] | None = None) -> Child:
+def start(
+    argv: list[str], cwd: str, env: Mapping[str, str] | None = None, stdin_pipe: bool = False
+) -> Child:
     """Start `argv` (argv[0] an absolute executable) in `cwd`, with `env` (default: this
-    process's environment). Raises OSError on failure."""
+    process's environment); with `stdin_pipe`, its stdin is a pipe whose write end is
+    `Child.in_fd` (the caller writes and closes it). Raises OSError on failure."""
     env = os.environ if env is None else env
     if not hasattr(os, "posix_spawn"):
-        return _start_popen(argv, cwd, env)
+        return _start_popen(argv, cwd, env, stdin_pipe)
     out_r, out_w = os.pipe()  # non-inheritable: only the dup2'd copies reach the child
     err_r, err_w = os.pipe()
+    in_r, in_w = os.pipe() if stdin_pipe else (-1, -1)
+    stdin_action = (
+        (os.POSIX_SPAWN_DUP2, in_r, 0)
+        if stdin_pipe
+        else (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0)
+    )
     actions = [
-        (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+        stdin_action,
         (os.POSIX_SPAWN_DUP2, out_w, 1),
         (os.POSIX_SPAWN_DUP2, err_w, 2),
     ]
@@ -51,14 +64,16 @@ def start(argv: list[str], cwd: str, env: Mapping[str, str] | None = None) -> Ch
         os.chdir(cwd)  # posix_spawn has no cwd; nothing else runs in this process meanwhile
         pid = os.posix_spawn(argv[0], argv, env, file_actions=actions, setsid=True)
     except NotImplementedError:  # no POSIX_SPAWN_SETSID on this platform
-        for fd in (out_r, out_w, err_r, err_w):
-            os.close(fd)
+        for fd in (out_r, out_w, err_r, err_w, in_r, in_w):
+            if fd >= 0:
+                os.close(fd)
         os.fchdir(here)
         os.close(here)
-        return _start_popen(argv, cwd, env)
+        return _start_popen(argv, cwd, env, stdin_pipe)
     except BaseException:
-        for fd in (out_r, err_r):
-            os.close(fd)
+        for fd in (out_r, err_r, in_w):
+            if fd >= 0:
+                os.close(fd)
         raise
     finally:
         if here >= 0:
@@ -68,21 +83,23 @@ def start(argv: list[str], cwd: str, env: Mapping[str, str] | None = None) -> Ch
             except OSError:
                 pass
             here = -1
-        for fd in (out_w, err_w):
+        for fd in (out_w, err_w, in_r):
+            if fd < 0:
+                continue
             try:
                 os.close(fd)
             except OSError:
                 pass
-    return Child(pid, out_r, err_r)
+    return Child(pid, out_r, err_r, in_fd=in_w)
 
 
-def _start_popen(argv: list[str], cwd: str, env: Any) -> Child:
+def _start_popen(argv: list[str], cwd: str, env: Any, stdin_pipe: bool = False) -> Child:
     import subprocess
 
     try:
         proc = subprocess.Popen(
             argv,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE if stdin_pipe else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             cwd=cwd,
