@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from posttool.lib.fast.jsonfast import dumps
 from posttool.lib.message import SEVERITY_RANK
-from posttool.lib.text import ELLIPSIS
+from posttool.lib.text import ELLIPSIS, h
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from posttool.lib.config import Config
     from posttool.lib.message import Message
 
-MIN_CHARS, MAX_CHARS, DEFAULT_CHARS = 200, 9500, 2000
+MIN_CHARS, MAX_CHARS, DEFAULT_CHARS = 200, 9500, 1000  # 1000: issue 7 §3 (spec: 2000)
 FOOTER_RESERVE = 120
 
 
@@ -114,6 +116,11 @@ def fit_budget(messages: list[Message], budget: int) -> tuple[list[str], list[Me
 
 def merge(messages: list[Message], config: Config) -> str:
     """The additionalContext text ('' when no hook had anything to say)."""
+    return compose(messages, config)[0]
+
+
+def compose(messages: list[Message], config: Config) -> tuple[str, list[Message]]:
+    """(the additionalContext text, the messages it shows)."""
     max_lines = config.get("output.max_message_lines", 7)
     max_chars = config.get("output.max_message_chars", 700)
     budget = min(MAX_CHARS, max(MIN_CHARS, int(config.get("output.max_chars", DEFAULT_CHARS))))
@@ -124,7 +131,7 @@ def merge(messages: list[Message], config: Config) -> str:
         names = ", ".join(m.hook for m in dropped)
         footer = f"[posttool] {len(dropped)} more note(s) omitted: {names}."
         shown.append(cut_utf16(footer, FOOTER_RESERVE - 1))
-    return "\n".join(shown)
+    return "\n".join(shown), [m for m in kept if m not in dropped]
 
 
 def render_answer(event_name: str, text: str) -> str:
@@ -133,3 +140,46 @@ def render_answer(event_name: str, text: str) -> str:
         return "{}"
     answer = {"hookSpecificOutput": {"hookEventName": event_name, "additionalContext": text}}
     return dumps(answer)
+
+
+# --- saying a thing once per session (issue 7 §3) ------------------------------------------
+# A message whose facts were already put in front of the model is dropped until they change.
+# Its facts are its hook's `key=` when it gave one, else its text with every run of digits
+# replaced by `#` (a count that grew from 12 to 24 is the same advice). What was said is kept
+# in the session's `cooldowns` map under the pseudo-hook `said`, so it shares that map's cap
+# and its trimming of day-old entries. (Here, not in a module of its own: the modules a Read
+# imports are pinned.)
+
+SAID = "said|"
+DIGITS = "0123456789"
+
+
+def without_numbers(text: str) -> str:
+    out: list[str] = []
+    for char in text:
+        if char in DIGITS:
+            if not out or out[-1] != "#":
+                out.append("#")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def fact_key(message: Message) -> str:
+    facts = message.key if message.key is not None else without_numbers(message.text)
+    return SAID + h(f"{message.hook}\n{facts}")
+
+
+def unsaid(messages: list[Message], doc: dict[str, Any]) -> list[Message]:
+    """The messages whose facts this session has not been told yet."""
+    said = doc["cooldowns"]
+    return [message for message in messages if fact_key(message) not in said]
+
+
+def remember(shown: list[Message], doc: dict[str, Any], now: float, call_index: int) -> None:
+    """Record the messages the model was shown (re-inserted: the map is oldest-first)."""
+    said = doc["cooldowns"]
+    for message in shown:
+        key = fact_key(message)
+        said.pop(key, None)
+        said[key] = [now, call_index]

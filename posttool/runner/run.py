@@ -25,7 +25,7 @@ from posttool.lib.state import State
 from posttool.lib.store import LockTimeout, SessionStore
 from posttool.lib.stores import ProjectStores
 from posttool.runner.dispatch import dispatch
-from posttool.runner.merge import merge, render_answer
+from posttool.runner.merge import compose, remember, render_answer, unsaid
 from posttool.runner.normalise import InvalidEvent, build_event
 from posttool.runner.registry import load_registry
 
@@ -184,7 +184,9 @@ def _handle(
         state = State(doc, config, stores, now=now, call_index=event.call_index, home=home)
         recorder = CallRecorder(doc, on_timing) if config.get("metrics.enabled", True) else None
         messages = dispatch(hooks, event, state, recorder.on_timing if recorder else on_timing)
-        text = merge(messages, config)
+        messages = unsaid(messages, doc)
+        text, shown = compose(messages, config)
+        remember(shown, doc, now, event.call_index)
         answer = encodable(render_answer(event.event_name, text))
         if door.on_messages is not None:
             door.on_messages(messages)
