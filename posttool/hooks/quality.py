@@ -181,6 +181,7 @@ def ui_verification_gate(event: Event, state: State) -> Message | None:
         f"UI files changed with no screenshot since ({files}). Check the rendered result (a "
         "browser or screenshot tool, if available) before calling the UI change done.",
         severity,
+        key=f"since:{ui['last_screenshot_call']}:{files}",  # a screenshot makes it news again
     )
 
 

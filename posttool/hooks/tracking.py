@@ -338,7 +338,10 @@ def beads_auto_sync(event: Event, state: State) -> Message | None:
     state.mark("sync")
     if not state.cfg("announce", True):
         return None
-    return Message("Started `bd sync` in the background after the commit.", "info")
+    # Each start is news of its own (not a repeat of the last one).
+    return Message(
+        "Started `bd sync` in the background after the commit.", "info", key=str(state.call_index)
+    )
 
 
 def _spawn_detached(argv: list[str], cwd: str) -> bool:

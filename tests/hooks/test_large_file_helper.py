@@ -52,6 +52,7 @@ def read_text(
 
 Case = Callable[[Session], str]
 
+
 def twice(case: Case) -> Case:
     """A whole read is advised against only the second time (issue 7 §3)."""
     return lambda s: (case(s), case(s))[1]

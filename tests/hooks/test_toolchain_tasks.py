@@ -102,8 +102,8 @@ def test_names_only_the_role_no_task_ran(session: Session) -> None:
     bash(session, "npm run format", "ok\n")
     blocks = labelled(two_py_writes(session), HOOK)
     assert len(blocks) == 1
-    assert "No type checker run yet this session for Python files" in blocks[0]
-    assert "lint:" not in blocks[0] and "format:" not in blocks[0]
+    assert "No type checker has run this session on the 2 Python files edited" in blocks[0]
+    assert "ruff check" not in blocks[0] and "ruff format" not in blocks[0]
 
 
 def test_failed_task_still_ran(session: Session) -> None:
