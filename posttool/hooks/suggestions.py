@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 # --- dev_toolchain_suggest (§4.15) ------------------------------------------------------------
 
+DEFAULT_ROLES = ("lint",)
+
 
 @hook("dev_toolchain_suggest", matcher="Edit|Write", priority=40, events=SUCCESS_ONLY)
 def dev_toolchain_suggest(event: Event, state: State) -> Message | None:
@@ -42,6 +44,10 @@ def dev_toolchain_suggest(event: Event, state: State) -> Message | None:
         return None
     lint_scanned = ".py" in group["extensions"] and bool(state.doc["scan"])
     missing = toolchains.missing_roles(group, state.doc["tools_run"], lint_scanned)
+    # Only the linter by default (issue 7 §3): whether a project uses a formatter or a type
+    # checker is its own choice, and naming one it does not use was the false half of this hook.
+    roles = state.cfg("roles", DEFAULT_ROLES)
+    missing = [(role, command) for role, command in missing if role in roles]
     name = group["group"]
     if not missing or not state.ready(name.lower(), seconds=state.cfg("cooldown_s", 7200)):
         return None

@@ -11,6 +11,16 @@ from posttool.lib.toolchains import DEFAULT_TOOLS, missing_roles, render, shell_
 from tests.conftest import Session, load_fixture, write_config
 from tests.hooks.quality_payloads import bash, call_hook, labelled, write
 
+
+@pytest.fixture(autouse=True)
+def all_roles(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests cover every role; by default only the linter is named (issue 7 §3, and
+    tests/hooks/test_dev_toolchain_roles.py)."""
+    from posttool.hooks import suggestions
+
+    monkeypatch.setattr(suggestions, "DEFAULT_ROLES", ("format", "lint", "types"))
+
+
 HOOK = "dev_toolchain_suggest"
 
 

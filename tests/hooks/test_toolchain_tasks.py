@@ -14,6 +14,16 @@ from posttool.lib.commands import CommandFacts, run_under_test, task_roles
 from tests.conftest import Session, write_config
 from tests.hooks.quality_payloads import bash, labelled, write
 
+
+@pytest.fixture(autouse=True)
+def all_roles(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests cover every role; by default only the linter is named (issue 7 §3, and
+    tests/hooks/test_dev_toolchain_roles.py)."""
+    from posttool.hooks import suggestions
+
+    monkeypatch.setattr(suggestions, "DEFAULT_ROLES", ("format", "lint", "types"))
+
+
 HOOK = "dev_toolchain_suggest"
 ALL = {"format", "lint", "types"}
 
