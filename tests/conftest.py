@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -132,6 +133,22 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(fake_home / ".config"))
     for var in ("POSTTOOL_HOME", "POSTTOOL_DISABLE", "CLAUDE_PROJECT_DIR", "NO_COLOR"):
         monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def declared_keys() -> Iterator[None]:
+    """Hooks declare their config keys when they are imported or registered; a test's plug-in
+    that replaces a built-in must not leave its declarations behind for the next test."""
+    from posttool.lib.config import DECLARED, DECLARED_BY
+    from posttool.runner.registry import load_registry
+
+    load_registry()  # every built-in declared before the snapshot: modules import only once
+    saved, owners = dict(DECLARED), dict(DECLARED_BY)
+    yield
+    DECLARED.clear()
+    DECLARED.update(saved)
+    DECLARED_BY.clear()
+    DECLARED_BY.update(owners)
 
 
 @pytest.fixture

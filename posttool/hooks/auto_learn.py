@@ -43,7 +43,7 @@ def _is_counted_failure(event: Event, state: State) -> bool:
     priority=60,
     writes=("learn",),
     stores=("lessons",),
-    defaults={"surface_cooldown_s": 3600, "lint_recurrence": 3},
+    defaults={"surface_cooldown_s": 3600, "lint_recurrence": 3, "lesson_min_age_s": 600},
 )
 def auto_learn(event: Event, state: State) -> Message | None:
     """Lessons per project from errors and recurring lint codes; bring one back when the same
@@ -76,7 +76,11 @@ def _learn_failure(event: Event, state: State) -> Message | None:
     message = None
     if isinstance(entry, dict):
         sessions = [s for s in entry.get("sessions") or [] if isinstance(s, str)]
-        if session not in sessions and state.ready(sig, seconds=state.cfg("surface_cooldown_s")):
+        if (
+            session not in sessions
+            and _is_past(entry, state)
+            and state.ready(sig, seconds=state.cfg("surface_cooldown_s"))
+        ):
             message = _lesson_message(state, entry, text)
             state.mark(sig)
         entry["count"] = _int(entry.get("count")) + 1
@@ -91,12 +95,23 @@ def _learn_failure(event: Event, state: State) -> Message | None:
     return message
 
 
-def _lesson_message(state: State, entry: dict[str, Any], fallback: str) -> Message:
+def _is_past(entry: dict[str, Any], state: State) -> bool:
+    """Seen long enough ago to be a lesson: the same failure a parallel agent met seconds ago is
+    news the model already has, not experience (issue 7 §3)."""
+    last_seen = entry.get("last_seen")
+    if not isinstance(last_seen, (int, float)):
+        return True
+    return state.now - last_seen >= state.cfg("lesson_min_age_s")
+
+
+def _lesson_message(state: State, entry: dict[str, Any], current: str) -> Message:
+    """The count and age are the store's; the text is this failure's own, so the lesson names
+    this call's file or command, not the one that was stored first (the signature hides it)."""
     count = _int(entry.get("count"))
     last_seen = entry.get("last_seen")
     elapsed = state.now - last_seen if isinstance(last_seen, (int, float)) else 0.0
     lesson = entry.get("text") if isinstance(entry.get("text"), str) else ""
-    text = f"Seen before in this project ({count}×, last {age(elapsed)} ago): {lesson or fallback}"
+    text = f"Seen before in this project ({count}×, last {age(elapsed)} ago): {current or lesson}"
     resolved_by = entry.get("resolved_by")
     if isinstance(resolved_by, str) and resolved_by:
         text += f"\nLast time it was resolved by: `{resolved_by}`"

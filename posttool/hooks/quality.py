@@ -114,7 +114,6 @@ def verification_reminder(event: Event, state: State) -> Message | None:
     if not code_target(event, state):
         return None
     verification = state.doc["verification"]
-    command = one_line(verification["last_test_cmd"], 120)
     streak = _longest_fail_streak(verification, state.cfg("fix_iterations"))
     if streak is not None:
         key = f"fix:{streak['call']}"
@@ -123,10 +122,10 @@ def verification_reminder(event: Event, state: State) -> Message | None:
             failed = one_line(streak["cmd"], 120)
             shown = f"`{failed}`" if failed else "The test command"
             return Message(
-                f"{shown} has failed {streak['n']} times with edits in between. After this edit, "
-                "re-run it and read the whole failure before changing more; if it fails the same "
-                "way, revisit the diagnosis.",
+                f"{shown} has failed {streak['n']} times with edits in between; re-run it now "
+                "and read the whole failure before changing more.",
                 "action",
+                key=f"{key}:{streak['n']}",  # a further failure is a new fact
             )
     edits = verification["edits_since_verify"]
     if edits < state.cfg("edits_threshold"):
@@ -134,12 +133,14 @@ def verification_reminder(event: Event, state: State) -> Message | None:
     if not state.ready("unverified", calls=state.cfg("cooldown_calls")):
         return None
     state.mark("unverified")
-    files = join_limited(list(reversed(verification["files_since_verify"])), 3)
-    last_used = f" (last used: `{command}`)" if command else ""
+    command = one_line(verification["last_test_cmd"], 60)
+    check = f"`{command}`" if command else "the relevant tests or checks"
+    # Said once per stretch of unverified edits: the facts change only when a check runs.
     return Message(
-        f"{edits} code edits since the last test/build/lint run ({files}). Run the relevant "
-        f"checks{last_used} before calling this done.",
+        f"{edits} code edits since the last test/build/lint run; run {check} before calling "
+        "this done.",
         "warn",
+        key=f"unverified:{verification['last_verify_call']}",
     )
 
 
@@ -203,6 +204,7 @@ def ui_verification_gate(event: Event, state: State) -> Message | None:
         f"UI files changed with no screenshot since ({files}). Check the rendered result (a "
         "browser or screenshot tool, if available) before calling the UI change done.",
         severity,
+        key=f"since:{ui['last_screenshot_call']}:{files}",  # a screenshot makes it news again
     )
 
 
@@ -303,9 +305,21 @@ def code_quality_gate(event: Event, state: State) -> Message | None:
         f"{event.display_path}: {count} code-quality finding{'s' if count != 1 else ''} in the "
         "changed lines:"
     )
-    lines = [f"{_at(line)}{check}: {advice}" for line, check, advice, _ in shown]
     severity = "action" if any(f[1] == "syntax_error" for f in ready) else "warn"
-    return Message(bullets(headline, lines), severity)
+    return Message(bullets(headline, _grouped_lines(shown)), severity)
+
+
+def _grouped_lines(shown: list[tuple[int | None, str, str, str | None]]) -> list[str]:
+    """One bullet per (check, advice), naming every line it applies to: the same stub three
+    times is one finding at three places, not three findings (issue 7 §3)."""
+    groups: dict[tuple[str, str], list[int | None]] = {}
+    for line, check, advice, _ in shown:
+        groups.setdefault((check, advice), []).append(line)
+    out = []
+    for (check, advice), lines in groups.items():
+        where = ", ".join(f"L{n}" for n in lines if n is not None)
+        out.append(f"{where + ' ' if where else ''}{check}: {advice}")
+    return out
 
 
 def _python_quality(

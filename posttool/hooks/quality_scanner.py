@@ -27,7 +27,7 @@ SCANNER_DEFAULTS = {
     "radon_cmd": "radon",
     "min_rank": "C",
     "default_select": ["E4", "E7", "E9", "F"],  # for a project with no ruff config of its own
-    "max_findings": 5,
+    "max_findings": 3,
 }
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from posttool.api import BOTH_EVENTS, SUCCESS_ONLY, hook
 from posttool.lib.fast.lazy import re
-from posttool.lib.message import Message, bullets
+from posttool.lib.message import Message
 from posttool.lib.text import one_line
 
 TYPE_CHECKING = False
@@ -24,7 +24,12 @@ if TYPE_CHECKING:
     matcher="Edit|Write",
     priority=40,
     events=SUCCESS_ONLY,
-    defaults={"tools": [], "min_edits": 2, "cooldown_s": 7200},  # []: lib/toolchains.py's
+    defaults={
+        "tools": [],  # []: lib/toolchains.py's
+        "min_edits": 2,
+        "cooldown_s": 7200,
+        "roles": ["lint"],  # issue 7 §3: formatters and type checkers are the project's choice
+    },
 )
 def dev_toolchain_suggest(event: Event, state: State) -> Message | None:
     """Name the formatter / linter / type checker not yet run for a language being edited.
@@ -34,6 +39,8 @@ def dev_toolchain_suggest(event: Event, state: State) -> Message | None:
     """
     from posttool.lib.paths_match import is_skip_path, match_path
 
+    if event.is_subagent:  # a sub-agent's narrow task; the main agent owns the toolchain
+        return None
     if not event.file_path or is_skip_path(state, match_path(event)):
         return None
     from posttool.lib import toolchains
@@ -46,6 +53,10 @@ def dev_toolchain_suggest(event: Event, state: State) -> Message | None:
         return None
     lint_scanned = ".py" in group["extensions"] and bool(state.doc["scan"])
     missing = toolchains.missing_roles(group, state.doc["tools_run"], lint_scanned)
+    # Only the linter by default (issue 7 §3): whether a project uses a formatter or a type
+    # checker is its own choice, and naming one it does not use was the false half of this hook.
+    roles = state.cfg("roles")
+    missing = [(role, command) for role, command in missing if role in roles]
     name = group["group"]
     if not missing or not state.ready(name.lower(), seconds=state.cfg("cooldown_s")):
         return None
@@ -53,19 +64,17 @@ def dev_toolchain_suggest(event: Event, state: State) -> Message | None:
     nouns = [toolchains.ROLE_NOUNS[role] for role, _ in missing]
     roles = nouns[0] if len(nouns) == 1 else ", ".join(nouns[:-1]) + " or " + nouns[-1]
     display = event.display_path or event.file_path
-    lines = [f"{role}: `{toolchains.render(command, display)}`" for role, command in missing]
+    commands = " and ".join(f"`{toolchains.render(command, display)}`" for _, command in missing)
     return Message(
-        bullets(
-            f"No {roles} run yet this session for {name} files ({edited} edited). Suggested:",
-            lines,
-        ),
+        f"No {roles} has run this session on the {edited} {name} files edited; run {commands}.",
         "info",
+        key=f"{name}:{','.join(role for role, _ in missing)}",
     )
 
 
 # --- large_file_helper (§4.16) ----------------------------------------------------------------
 
-OUTLINE_ROOM = 660  # message characters, within the runner's 700 (`output.max_message_chars`)
+OUTLINE_ROOM = 300  # message characters: the outline is the useful half, but not all of it
 
 
 @hook(
@@ -73,16 +82,20 @@ OUTLINE_ROOM = 660  # message characters, within the runner's 700 (`output.max_m
     matcher="Read",
     priority=45,
     events=SUCCESS_ONLY,
-    defaults={"min_total_lines": 500, "cooldown_s": 1800, "outline_max": 12},
+    defaults={"min_total_lines": 500, "cooldown_s": 1800, "outline_max": 8},
 )
 def large_file_helper(event: Event, state: State) -> Message | None:
-    """A big file read whole, or cut short without being asked: line-range advice + outline."""
+    """A big file read whole for the second time (or more) this session, or cut short without
+    being asked: line-range advice + outline. A first whole read is how a file is learnt and
+    gets no advice (issue 7 §3)."""
     if event.read_kind != "text" or event.read_is_range:
         return None
     total = event.read_total_lines
     if total is None or total < state.cfg("min_total_lines"):
         return None
     if not (event.read_is_complete or event.read_truncated) or not event.path_key:
+        return None
+    if event.read_is_complete and not _read_whole_before(event, state):
         return None
     from posttool.lib.paths_match import is_skip_path, match_path
 
@@ -98,8 +111,8 @@ def large_file_helper(event: Event, state: State) -> Message | None:
     if event.read_is_complete:
         severity = "info"
         text = (
-            f"{path} has {total} lines and was read whole. Next time, find the part you need "
-            "(search for a symbol or string), then Read with offset/limit."
+            f"{path} ({total} lines) was read whole again. Next time Read only the part you "
+            "need with offset/limit."
         )
     else:
         severity = "warn"
@@ -116,6 +129,21 @@ def large_file_helper(event: Event, state: State) -> Message | None:
     if entries:
         text += "\nOutline: " + ", ".join(entries) + (", …" if more else "")
     return Message(text, severity)
+
+
+def _read_whole_before(event: Event, state: State) -> bool:
+    """This reader (the main agent, or this one sub-agent: each has its own context) read the
+    file whole before, and nobody edited it since; this whole read is then remembered.
+
+    The mark lives in the cooldowns map (capped), keyed by reader and file."""
+    key = f"whole:{event.subagent_id or 'main'}:{event.path_key}"
+    entry = state.doc["cooldowns"].get(f"{state.hook}|{key}")
+    state.mark(key)
+    if not entry or len(entry) < 2:
+        return False
+    record = state.doc["files"].get(event.path_key)
+    last_edit = record.get("last_edit_call") if isinstance(record, dict) else None
+    return last_edit is None or last_edit < entry[1]
 
 
 # --- crawl4ai_promo (§4.17) -------------------------------------------------------------------
@@ -200,7 +228,7 @@ TEXT_EXTENSIONS = [
 AWARENESS_DEFAULTS = {
     **{f"rules.{rule}.enabled": True for rule in AWARENESS_COOLDOWNS},
     **{f"rules.{rule}.cooldown_calls": calls for rule, calls in AWARENESS_COOLDOWNS.items()},
-    "delegate_after_files": 8,
+    "delegate_after_files": 12,
     "rules.use_read.text_extensions": TEXT_EXTENSIONS,
     "rules.agent_thin.min_chars": 20,
     "rules.agent_thin.phrase_max_chars": 300,
@@ -248,8 +276,11 @@ def _awareness_rules(event: Event) -> tuple[str, ...]:
 
 
 def _delegate(event: Event, state: State) -> tuple[str, str] | None:
+    """Many files read this turn while nothing was edited yet: broad exploration, which a
+    sub-agent does without filling the main context. Once the model edits, the files it read
+    are its working set and the advice no longer applies (issue 7 §3)."""
     turn = state.doc["turn"]
-    if turn["agent_calls"]:
+    if turn["agent_calls"] or turn["edits"]:
         return None
     started = turn["started_call"]
     count = sum(
@@ -259,9 +290,9 @@ def _delegate(event: Event, state: State) -> tuple[str, str] | None:
     )
     if count < state.cfg("delegate_after_files"):
         return None
-    return "delegate", (
-        f"{count} files read this turn without a sub-agent. For broad exploration, an Explore "
-        'agent (Agent tool, subagent_type "Explore") keeps the main context small.'
+    return f"delegate:{turn['index']}", (
+        f"{count} files read this turn and none edited. To explore further, delegate to an "
+        'Explore agent (Agent tool, subagent_type "Explore") and keep the main context small.'
     )
 
 

@@ -229,9 +229,8 @@ def _repeat_error(event: Event, state: State) -> tuple[str, Message] | None:
     edited = any(r["c"] > first and r["fam"] in EDIT_FAMILIES and r["ok"] for r in window)
     if edited:
         text = (
-            f"{len(same)} edit→run cycles ended in the same error: `{excerpt}`. The edits are "
-            "not reaching the cause; re-read the full error, check the assumption behind the "
-            "fix, or try a different approach."
+            f"{len(same)} edit→run cycles ended in the same error: `{excerpt}`. Re-read the "
+            "full error and check the assumption behind the fix before the next edit."
         )
     else:
         text = (
@@ -276,14 +275,15 @@ PROGRESS_TOOLS = ("AskUserQuestion", "ExitPlanMode", "TodoWrite")
     defaults={
         "skip_in_plan_mode": True,
         "unchanged_weight": 2,
-        "warn_reads": 12,
-        "strong_reads": 20,
+        "warn_reads": 20,
     },
 )
 def info_gain_tracker(event: Event, state: State) -> Message | None:
-    """Long runs of reading and searching with no action. Fires at 12, 24, … weighted reads.
+    """A long run of reading and searching with no edit, command, test or answer (a new user
+    prompt) in between. Speaks once per run, at 20 weighted reads (issue 7 §3: the spec's
+    "every 12" repeated itself and fired on ordinary orientation).
 
-    The message names the 4 files read most recently (in reading order), then `…` if there
+    The message names the 3 files read most recently (in reading order), then `…` if there
     were more.
     """
     if event.is_subagent:
@@ -291,6 +291,8 @@ def info_gain_tracker(event: Event, state: State) -> Message | None:
     if event.permission_mode == "plan" and state.cfg("skip_in_plan_mode"):
         return None
     gain = state.doc["info_gain"]
+    if event.new_turn:  # the model answered the user: a new run of reading starts here
+        gain.update(reads_since_progress=0, files=[], warned_at=0)
     family = event.family
     facts = event.command_facts
     if (
@@ -315,18 +317,17 @@ def info_gain_tracker(event: Event, state: State) -> Message | None:
         files.append(event.display_path)
         gain["files"] = files[-10:]
     count = gain["reads_since_progress"]
-    warn_reads = state.cfg("warn_reads")
-    if count < warn_reads or count < gain["warned_at"] + warn_reads:
+    if gain["warned_at"] or count < state.cfg("warn_reads"):
         return None
     gain["warned_at"] = count
     files = [f"`{path}`" for path in gain["files"]]
-    shown = join_limited(files[-4:], 4) + (", …" if len(files) > 4 else "")
-    listed = f" ({shown})" if files else ""
-    severity = "warn" if count >= state.cfg("strong_reads") else "info"
+    shown = join_limited(files[-3:], 3) + (", …" if len(files) > 3 else "")
+    listed = f" (last: {shown})" if files else ""
     return Message(
-        f"{count} read/search calls since the last edit or command{listed}. If you know enough, "
-        "act; otherwise name the one question the next read must answer.",
-        severity,
+        f"{count} reads/searches with no edit or command{listed}. Act on what you know, or "
+        "name the one question the next read must answer.",
+        "info",
+        key=f"streak:{state.call_index - count}:{shown}",  # a new streak is new facts
     )
 
 
@@ -372,7 +373,10 @@ def beads_auto_sync(event: Event, state: State) -> Message | None:
     state.mark("sync")
     if not state.cfg("announce"):
         return None
-    return Message("Started `bd sync` in the background after the commit.", "info")
+    # Each start is news of its own (not a repeat of the last one).
+    return Message(
+        "Started `bd sync` in the background after the commit.", "info", key=str(state.call_index)
+    )
 
 
 def _spawn_detached(argv: list[str], cwd: str) -> bool:

@@ -181,6 +181,14 @@ def reasons(pending: dict[str, list]) -> str:
     return ", ".join(parts)
 
 
+def changed_nothing(event: Event) -> bool:
+    """A call that neither edited a file nor ran a command that can change something."""
+    if event.family in ("write", "edit"):
+        return False
+    facts = event.command_facts
+    return not (event.family == "bash" and (facts is None or not facts.read_only))
+
+
 def report(event: Event, state: State) -> Message | None:
     """The shared confidence report (spec §3.6), called last by the reporter."""
     conf = begin(event, state)
@@ -196,9 +204,13 @@ def report(event: Event, state: State) -> Message | None:
         and TIER_RANK[new_tier] >= TIER_RANK["working"]
     ):
         tier_changed = False
-    moved = abs(value - old) >= setting(state, "confidence.report_min_move")
-    if not (tier_changed or moved):
+    # Issue 7 §3: only a change of zone into or out of the low zones is worth the model's
+    # attention (a move within one, or between the working zones, is not), and never after a
+    # successful call that changed nothing: the reasons wait for a call they can be tied to.
+    if not tier_changed or (event.ok and changed_nothing(event)):
         return None
+    if new_tier not in LOW_TIERS and old_tier not in LOW_TIERS:
+        return None  # working ↔ certainty ↔ trusted asks nothing different of the model
     drop_low = new_tier in LOW_TIERS and TIER_RANK[new_tier] < TIER_RANK[old_tier]
     last = conf["last_report_call"]
     cooled = last is None or event.call_index - last >= setting(

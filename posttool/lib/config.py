@@ -79,7 +79,7 @@ SHARED_DEFAULTS: dict[str, Any] = {
     **TOP_LEVEL_DEFAULTS,
     "runner.hook_budget_ms": 50,
     "runner.suspend_after": 3,
-    "output.max_chars": 2000,
+    "output.max_chars": 1000,  # issue 7 §3 (spec: 2000)
     "output.max_message_chars": 700,
     "output.max_message_lines": 7,
     "turn.idle_gap_s": 600,

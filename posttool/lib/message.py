@@ -9,14 +9,19 @@ SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
 class Message:
     """A hook's note to the model. The runner fills in `hook` and `priority`."""
 
-    __slots__ = ("hook", "label", "priority", "severity", "text")
+    __slots__ = ("hook", "key", "label", "priority", "severity", "text")
 
-    def __init__(self, text: str, severity: str = "info", label: str | None = None) -> None:
+    def __init__(
+        self, text: str, severity: str = "info", label: str | None = None, key: str | None = None
+    ) -> None:
         if severity not in SEVERITY_RANK:
             raise ValueError(f"unknown severity {severity!r}")
         self.text = text
         self.severity = severity
         self.label = label
+        # The facts the message states: said once per session unless they change (None: the
+        # text with its numbers normalised). See posttool/runner/repeats.py.
+        self.key = key
         self.hook = ""
         self.priority = 0
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from posttool.lib.fast.jsonfast import dumps
 from posttool.lib.message import SEVERITY_RANK
-from posttool.lib.text import ELLIPSIS
+from posttool.lib.text import ELLIPSIS, h
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from typing import Any
 
     from posttool.lib.config import Config
     from posttool.lib.message import Message
@@ -119,7 +120,16 @@ def merge(
     config: Config,
     on_fit: Callable[[list[Message], list[Message]], None] | None = None,
 ) -> str:
-    """The additionalContext text ('' when no hook had anything to say).
+    """The additionalContext text ('' when no hook had anything to say)."""
+    return compose(messages, config, on_fit)[0]
+
+
+def compose(
+    messages: list[Message],
+    config: Config,
+    on_fit: Callable[[list[Message], list[Message]], None] | None = None,
+) -> tuple[str, list[Message]]:
+    """(the additionalContext text, the messages it shows).
 
     `on_fit(kept, dropped)`: the messages left after trimming and dedupe, and those of them the
     budget dropped (`posttool explain`)."""
@@ -135,7 +145,7 @@ def merge(
         names = ", ".join(m.hook for m in dropped)
         footer = f"[posttool] {len(dropped)} more note(s) omitted: {names}."
         shown.append(cut_utf16(footer, FOOTER_RESERVE - 1))
-    return "\n".join(shown)
+    return "\n".join(shown), [m for m in kept if m not in dropped]
 
 
 def render_answer(event_name: str, text: str) -> str:
@@ -144,3 +154,49 @@ def render_answer(event_name: str, text: str) -> str:
         return "{}"
     answer = {"hookSpecificOutput": {"hookEventName": event_name, "additionalContext": text}}
     return dumps(answer)
+
+
+# --- saying a thing once per session (issue 7 §3) ------------------------------------------
+# A message whose facts were already put in front of the model is dropped until they change.
+# Its facts are its hook's `key=` when it gave one, else its text with every run of digits
+# replaced by `#` (a count that grew from 12 to 24 is the same advice). What was said is kept
+# in the session's `cooldowns` map under the pseudo-hook `said`, so it shares that map's cap
+# and its trimming of day-old entries. (Here, not in a module of its own: the modules a Read
+# imports are pinned.)
+
+SAID = "said|"
+DIGITS = "0123456789"
+
+
+def without_numbers(text: str) -> str:
+    out: list[str] = []
+    for char in text:
+        if char in DIGITS:
+            if not out or out[-1] != "#":
+                out.append("#")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def fact_key(message: Message) -> str:
+    facts = message.key if message.key is not None else without_numbers(message.text)
+    return SAID + h(f"{message.hook}\n{facts}")
+
+
+def unsaid(
+    messages: list[Message], doc: dict[str, Any], exempt: frozenset[str] = frozenset()
+) -> list[Message]:
+    """The messages whose facts this session has not been told yet (those of `exempt` hooks
+    are always kept)."""
+    said = doc["cooldowns"]
+    return [m for m in messages if m.hook in exempt or fact_key(m) not in said]
+
+
+def remember(shown: list[Message], doc: dict[str, Any], now: float, call_index: int) -> None:
+    """Record the messages the model was shown (re-inserted: the map is oldest-first)."""
+    said = doc["cooldowns"]
+    for message in shown:
+        key = fact_key(message)
+        said.pop(key, None)
+        said[key] = [now, call_index]

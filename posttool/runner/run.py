@@ -30,9 +30,9 @@ from posttool.lib.store import (
 )
 from posttool.lib.stores import ProjectStores
 from posttool.runner.dispatch import dispatch
-from posttool.runner.merge import merge, render_answer
+from posttool.runner.merge import compose, remember, render_answer, unsaid
 from posttool.runner.normalise import InvalidEvent, build_event
-from posttool.runner.registry import load_registry, wants_user_hooks
+from posttool.runner.registry import FAMILY_MODULES, load_registry, wants_user_hooks
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -208,7 +208,9 @@ def _handle(
         state = State(doc, config, stores, now=now, call_index=event.call_index, home=home)
         recorder = CallRecorder(doc, on_timing) if config.get("metrics.enabled") else None
         messages = dispatch(hooks, event, state, recorder.on_timing if recorder else on_timing)
-        text = merge(messages, config)
+        messages = unsaid(messages, doc, _user_hooks(registry))
+        text, shown = compose(messages, config)
+        remember(shown, doc, now, event.call_index)
         answer = encodable(render_answer(event.event_name, text))
         if door.on_messages is not None:
             door.on_messages(messages)
@@ -225,6 +227,13 @@ def _handle(
         recorder.write(home, event, messages, len(text), started, door.mode, config)
     sweep_if_due(home, time.time(), config)  # file mtimes are wall-clock, never injected
     return answer
+
+
+def _user_hooks(registry: Registry) -> frozenset[str]:
+    """Plug-ins and command hooks: what they say is the user's business, never held back."""
+    return frozenset(
+        name for name, record in registry.by_name.items() if record.family not in FAMILY_MODULES
+    )
 
 
 def report_config_problems(

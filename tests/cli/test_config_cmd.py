@@ -91,7 +91,7 @@ def test_hooks_config_lists_every_key_with_default_current_and_source(home: Path
     assert (changed["default"], changed["current"], changed["source"]) == (500, 300, "config.json")
     assert changed["declared_by"] == "large_file_helper"
     wrong = rows["output.max_chars"]
-    assert wrong["current"] == 2000 and "wrong type" in wrong["source"]
+    assert wrong["current"] == DECLARED["output.max_chars"] and "wrong type" in wrong["source"]
     assert rows["read_cacher.enabled"]["current"] is False
     assert rows["read_cacher.enabled"]["source"] == "config.json: disable"
     assert rows["common.max_scan_chars"]["source"] == "default"

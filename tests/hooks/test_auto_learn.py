@@ -170,9 +170,17 @@ def test_resolution_by_reading_the_file(session: Session) -> None:
 
 
 def test_surface_cooldown_across_sessions_is_per_session(make_session: Any) -> None:
-    steps = [s("A", 1, F06), s("B", HOUR, F06), s("C", 60, F06)]
+    steps = [s("A", 1, F06), s("B", HOUR, F06), s("C", 600, F06)]
     answers = play(make_session, steps)
     assert LABEL in answers[1] and LABEL in answers[2]
+
+
+def test_a_failure_another_agent_met_seconds_ago_is_no_lesson(make_session: Any) -> None:
+    """Issue 7 §3: sub-agents and parallel sessions meet the same failure within seconds; a
+    lesson is what was seen at least `lesson_min_age_s` (600 s) ago."""
+    steps = [s("A", 1, F06), s("B", 30, F06), s("C", 599, F06)]
+    answers = play(make_session, steps)
+    assert LABEL not in answers[1] and LABEL not in answers[2]
 
 
 # --- recurring lint codes (call.scan_new_codes from quality_scanner) ----------------------

@@ -25,8 +25,9 @@ from tests.hooks.state_replay import (
 
 F06: Step = ("06", {})
 F07: Step = ("07", {})
-SPEC_REPORT = (
-    "[confidence] Confidence 75 → 60 (certainty → working): bash failure ×2 (−8), "
+LOW_START = {"confidence": {"start": 55}}
+LOW_REPORT = (
+    "[confidence] Confidence 55 → 40 (working → hypothesis): bash failure ×2 (−8), "
     "repeated error (−4), blind retry (−3)."
 )
 PYTEST_PASS = bash_ok("pytest -q", "3 passed in 0.12s")
@@ -62,14 +63,24 @@ def test_registration() -> None:
 # --- the spec's examples, end to end ------------------------------------------------------
 
 
-def test_spec_06_twice_reports_exactly(session: Session) -> None:
+def test_spec_06_twice_scores_exactly_and_says_nothing(session: Session) -> None:
+    """The spec's example, certainty → working, is no longer reported (issue 7 §3: only a move
+    into or out of the low zones is); the score is the spec's."""
     assert confidence_lines(session.send("06")) == []
     assert session.doc()["confidence"]["value"] == 71
-    assert confidence_lines(session.send("06")) == [SPEC_REPORT]
+    assert confidence_lines(session.send("06")) == []
     conf = session.doc()["confidence"]
     assert (conf["value"], conf["tier"], conf["turn_down"]) == (60, "working", 15)
-    assert conf["pending"] == {} and conf["last_report_call"] == 2
+    assert conf["pending"] and conf["last_report_call"] is None
     assert conf["streak"] == 0
+
+
+def test_06_twice_from_55_reports_exactly(session: Session) -> None:
+    write_config(session.home, LOW_START)
+    session.send("06")
+    assert confidence_lines(session.send("06")) == [LOW_REPORT]
+    conf = session.doc()["confidence"]
+    assert conf["pending"] == {} and conf["last_report_call"] == 2
 
 
 def test_spec_07_is_a_quiet_tool_failure(session: Session) -> None:
@@ -80,23 +91,28 @@ def test_spec_07_is_a_quiet_tool_failure(session: Session) -> None:
 
 
 def test_report_comes_from_the_increaser_when_thinking_is_disabled(session: Session) -> None:
-    write_config(session.home, {"thinking_quality_boost": {"enabled": False}})
+    write_config(session.home, {"thinking_quality_boost": {"enabled": False}, **LOW_START})
     session.send("06")
-    assert confidence_lines(session.send("06")) == [SPEC_REPORT]
+    assert confidence_lines(session.send("06")) == [LOW_REPORT]
 
 
 def test_report_comes_from_the_reducer_when_later_hooks_are_off(session: Session) -> None:
-    write_config(session.home, {"disable": ["thinking_quality_boost", "confidence_increaser"]})
+    write_config(
+        session.home,
+        {"disable": ["thinking_quality_boost", "confidence_increaser"], **LOW_START},
+    )
     session.send("06")
-    assert confidence_lines(session.send("06")) == [SPEC_REPORT]
+    assert confidence_lines(session.send("06")) == [LOW_REPORT]
 
 
-def test_report_once_when_the_reporter_is_suspended(replay: Replay) -> None:
+def test_report_once_when_the_reporter_is_suspended(session: Session) -> None:
+    replay = Replay(session, LOW_START)
     replay.doc["hook_health"]["thinking_quality_boost"] = {"suspended": True}
     replay.send("06")
     result = replay.send("06")
     assert [m.hook for m in result.messages] == ["confidence_increaser"]
-    assert result.messages[0].text == SPEC_REPORT.removeprefix("[confidence] ")
+    text = result.messages[0].text.splitlines()[0]
+    assert text == LOW_REPORT.removeprefix("[confidence] ")
 
 
 def test_drop_into_hypothesis_warns(session: Session) -> None:

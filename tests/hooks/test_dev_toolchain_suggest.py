@@ -11,6 +11,17 @@ from posttool.lib.toolchains import DEFAULT_TOOLS, missing_roles, render, shell_
 from tests.conftest import Session, load_fixture, write_config
 from tests.hooks.quality_payloads import bash, call_hook, labelled, write
 
+
+@pytest.fixture(autouse=True)
+def all_roles(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests cover every role; by default only the linter is named (issue 7 §3, and
+    tests/hooks/test_dev_toolchain_roles.py)."""
+    from posttool.hooks import suggestions  # noqa: F401  (declares the hook's keys)
+    from posttool.lib.config import DECLARED
+
+    monkeypatch.setitem(DECLARED, "dev_toolchain_suggest.roles", ["format", "lint", "types"])
+
+
 HOOK = "dev_toolchain_suggest"
 
 
@@ -25,14 +36,13 @@ MUST_FIRE: list[tuple[str, Case, str]] = [
     (
         "spec_example_all_three_roles",
         two_py,
-        "No formatter, linter or type checker run yet this session for Python files (2 edited). "
-        "Suggested:\n- format: `ruff format util.py`\n- lint: `ruff check --fix util.py`\n"
-        "- types: `mypy util.py`",
+        "No formatter, linter or type checker has run this session on the 2 Python files edited; "
+        "run `ruff format util.py` and `ruff check --fix util.py` and `mypy util.py`.",
     ),
     (
         "only_missing_roles",
         lambda s: (bash(s, "ruff format . && black --check ."), two_py(s))[1],
-        "No linter or type checker run yet",
+        "No linter or type checker has run this session",
     ),
     (
         "typescript",
@@ -40,12 +50,12 @@ MUST_FIRE: list[tuple[str, Case, str]] = [
             write(s, "a.ts", "export const a = 1;\n"),
             write(s, "src/b.tsx", "export {};\n"),
         )[1],
-        "- types: `npx tsc --noEmit`",
+        "and `npx tsc --noEmit`.",
     ),
     (
         "javascript_has_no_type_role",
         lambda s: (write(s, "a.js", "1;\n"), write(s, "b.mjs", "2;\n"))[1],
-        "No formatter or linter run yet this session for JavaScript files (2 edited).",
+        "No formatter or linter has run this session on the 2 JavaScript files edited;",
     ),
     (
         "go_lint_only_missing",
@@ -54,18 +64,12 @@ MUST_FIRE: list[tuple[str, Case, str]] = [
             write(s, "a.go", "package a\n"),
             write(s, "b.go", "package a\n"),
         )[2],
-        "No linter run yet this session for Go files (2 edited). Suggested:\n"
-        "- lint: `go vet ./...`",
+        "No linter has run this session on the 2 Go files edited; run `go vet ./...`.",
     ),
     (
         "path_with_space_is_quoted",
         lambda s: (s.send("01"), write(s, "my dir/u.py", "x = 1\n"))[1],
         "`ruff format 'my dir/u.py'`",
-    ),
-    (
-        "again_after_two_hours",
-        lambda s: (two_py(s), write(s, "c.py", "x = 1\n", now=s.now + 7201))[1],
-        "(3 edited)",
     ),
 ]
 
@@ -74,6 +78,15 @@ MUST_NOT_FIRE: list[tuple[str, Case]] = [
     ("same_file_twice", lambda s: (s.send("01"), s.send("03"))[1]),
     ("all_roles_ran", lambda s: (bash(s, "ruff format . && ruff check . && mypy ."), two_py(s))[1]),
     ("cooldown", lambda s: (two_py(s), write(s, "c.py", "x = 1\n"))[1]),
+    # Issue 7 §3: the same missing roles are said once per session, not every two hours.
+    (
+        "same_roles_after_two_hours",
+        lambda s: (two_py(s), write(s, "c.py", "x = 1\n", now=s.now + 7201))[1],
+    ),
+    (
+        "sub_agent",
+        lambda s: (s.send("01", agent_id="a1"), write(s, "u.py", "x = 1\n", agent_id="a1"))[1],
+    ),
     ("two_languages_one_each", lambda s: (s.send("01"), write(s, "a.ts", "export {};\n"))[1]),
     ("markdown", lambda s: (write(s, "a.md", "# a\n"), write(s, "b.md", "# b\n"))[1]),
     ("skip_path", lambda s: (s.send("01"), write(s, "node_modules/p/u.py", "x = 1\n"))[1]),
@@ -108,7 +121,7 @@ def test_scanned_file_counts_as_python_lint() -> None:
     message, state = call_hook(HOOK, load_fixture("01"), doc=doc)
     assert message.severity == "info"
     assert "lint" not in message.text
-    assert message.text.startswith("No formatter or type checker run yet")
+    assert message.text.startswith("No formatter or type checker has run")
     assert f"{HOOK}|python" in state.doc["cooldowns"]
 
 
@@ -123,8 +136,7 @@ def test_custom_table() -> None:
     doc = doc_with_files("/home/dev/proj/app.py", "/home/dev/proj/b.py")
     message, _ = call_hook(HOOK, load_fixture("01"), doc=doc, config={HOOK: {"tools": tools}})
     assert message.text == (
-        "No linter run yet this session for Py files (2 edited). Suggested:\n"
-        "- lint: `pylint app.py`"
+        "No linter has run this session on the 2 Py files edited; run `pylint app.py`."
     )
 
 

@@ -38,7 +38,7 @@ posix_only = pytest.mark.skipif(os.name != "posix", reason="shell-script fake ru
 FIXTURE_01 = load_fixture("01")["tool_input"]["content"]
 FIXTURE_04 = load_fixture("04")["tool_input"]["content"]
 CLASSIC_RULES = '[lint]\nselect = ["E4", "E7", "E9", "F"]\n'  # ruff's default set before 0.16
-FIX_NOTE = " (auto-fixable: ruff check --fix)"
+FIXED_1 = " (1 fixed by `ruff check --fix`)"  # the fix once in the headline (issue 7 §3)
 COMPLEX = (
     "def tangled(a, b, c):\n"
     + "".join(f"    if a == {i} or b == {i}:\n        c += {i}\n" for i in range(6))
@@ -193,7 +193,7 @@ def test_fires_spec_example_fixture_01(session: Session) -> None:
     f401 = ruff_message(session.project / "app.py", "F401")
     assert "`os`" in f401
     assert message is not None and message.severity == "action"
-    assert message.text == f"app.py: 1 new ruff finding\n- L1 F401 {f401}{FIX_NOTE}"
+    assert message.text == f"app.py: 1 new ruff finding{FIXED_1}\n- L1 F401 {f401}"
     assert run.state is not None and run.state.call["scan_new_codes"] == ["F401"]
     record = run.scan()
     assert record is not None and record["hash"] == run.prepared["hash"]
@@ -207,8 +207,8 @@ def test_fixture_01_without_ruff_config_gets_the_classic_rules(session: Session)
     assert message is not None and message.severity == "action"
     f401 = ruff_message(session.project / "app.py", "F401")
     assert message.text.splitlines() == [
-        "app.py: 1 new ruff finding",
-        f"- L1 F401 {f401}{FIX_NOTE}",
+        f"app.py: 1 new ruff finding{FIXED_1}",
+        f"- L1 F401 {f401}",
     ]
 
 
@@ -220,10 +220,10 @@ def test_fires_fixture_01_with_the_rules_the_project_configures(session: Session
     headline, *bullets = message.text.splitlines()
     n = len(findings)
     assert n > 1
-    assert headline == f"app.py: {n} new ruff finding{'s' if n != 1 else ''}"
+    assert headline.startswith(f"app.py: {n} new ruff finding{'s' if n != 1 else ''} (")
     f401 = ruff_message(session.project / "app.py", "F401")
-    assert bullets[0] == f"- L1 F401 {f401}{FIX_NOTE}"  # severe findings are listed first
-    assert len(bullets) == min(n, 5)
+    assert bullets[0] == f"- L1 F401 {f401}"  # severe findings are listed first
+    assert len(bullets) == min(n, 3) + (n > 3)  # + the count of those not shown
 
 
 def test_fires_on_a_second_unused_import_added_by_an_edit(session: Session) -> None:
@@ -233,7 +233,7 @@ def test_fires_on_a_second_unused_import_added_by_an_edit(session: Session) -> N
     message = run.edit("app.py", "import os\n", "import os\nimport sys\n")
     assert message is not None and message.severity == "action"
     lines = message.text.splitlines()
-    assert lines[0] == "app.py: 1 new ruff finding"
+    assert lines[0] == f"app.py: 1 new ruff finding{FIXED_1}"
     assert lines[1].startswith("- L2 F401 ") and "`sys`" in lines[1]
     assert lines[2] == "(1 other finding in this file not shown)"  # the old `os` one
 
@@ -244,8 +244,8 @@ def test_fires_for_an_import_left_unused_by_an_edit_elsewhere(session: Session) 
     message = ScanRun(session).edit("tool.py", "print(os.sep)", "print('/')")
     assert message is not None  # F401 on line 1, which the edit did not touch: F4 counts anyway
     assert message.text.splitlines()[:2] == [
-        "tool.py: 1 new ruff finding",
-        f"- L1 F401 {ruff_message(session.project / 'tool.py', 'F401')}{FIX_NOTE}",
+        f"tool.py: 1 new ruff finding{FIXED_1}",
+        f"- L1 F401 {ruff_message(session.project / 'tool.py', 'F401')}",
     ]
 
 
@@ -283,7 +283,7 @@ def test_fires_syntax_error_when_code_quality_gate_is_off(session: Session) -> N
     assert run.state is not None and run.state.call["scan_new_codes"] == []
 
 
-def test_fires_with_at_most_five_bullets(session: Session) -> None:
+def test_fires_with_at_most_three_bullets(session: Session) -> None:
     classic(session)
     modules = ["os", "sys", "re", "json", "math", "time", "glob"]
     run = ScanRun(session)
@@ -291,9 +291,9 @@ def test_fires_with_at_most_five_bullets(session: Session) -> None:
     assert message is not None
     assert run.state is not None and run.state.call["scan_new_codes"] == ["F401"]  # once a call
     lines = message.text.splitlines()
-    assert lines[0] == "many.py: 7 new ruff findings"
-    assert [line[:5] for line in lines[1:6]] == ["- L1 ", "- L2 ", "- L3 ", "- L4 ", "- L5 "]
-    assert lines[6] == "(2 other findings in this file not shown)"
+    assert lines[0] == "many.py: 7 new ruff findings (7 fixed by `ruff check --fix`)"
+    assert [line[:5] for line in lines[1:4]] == ["- L1 ", "- L2 ", "- L3 "]
+    assert lines[4] == "(4 other findings in this file not shown)"
 
 
 def test_fires_radon_only_when_ruff_is_missing(session: Session, logfile: Path) -> None:
@@ -432,7 +432,7 @@ def test_end_to_end_spec_example(session: Session) -> None:
     (session.project / "app.py").write_text(FIXTURE_01)
     f401 = ruff_message(session.project / "app.py", "F401")
     context = session.send("01")
-    assert f"[quality_scanner] app.py: 1 new ruff finding\n- L1 F401 {f401}{FIX_NOTE}" in context
+    assert f"[quality_scanner] app.py: 1 new ruff finding{FIXED_1}\n- L1 F401 {f401}" in context
     assert block(session.send("01")) == ""  # replayed, bytes unchanged
     scan = session.doc()["scan"]
     assert [os.path.basename(k) for k in scan] == ["app.py"]

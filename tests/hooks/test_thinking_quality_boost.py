@@ -13,7 +13,7 @@ import pytest
 
 from posttool.hooks.confidence import score_block
 from posttool.lib.text import h
-from tests.conftest import START, Session
+from tests.conftest import START, Session, write_config
 from tests.hooks.state_replay import SUB_AGENT, Replay
 
 _uuids = itertools.count(1)
@@ -233,18 +233,19 @@ def test_tail_size_is_configurable(session: Session, transcript: Transcript) -> 
 
 
 def test_end_to_end_state_and_report(session: Session, transcript: Transcript) -> None:
+    write_config(session.home, {"confidence": {"start": 55}})  # a drop into hypothesis
     session.send("05", transcript_path=str(transcript.path))
     transcript.add(thinking(DIAGNOSIS_AND_CHECK))
     session.send("05", transcript_path=str(transcript.path))
     doc = session.doc()
     assert doc["thinking"]["seen"] == [h(DIAGNOSIS_AND_CHECK)]
     assert doc["thinking"]["last_size"] == transcript.path.stat().st_size
-    assert doc["confidence"]["value"] == 77
+    assert doc["confidence"]["value"] == 57
     assert doc["confidence"]["pending"] == {"thinking_quality": [1, 2]}
     session.send("06", transcript_path=str(transcript.path))
     text = session.send("06", transcript_path=str(transcript.path))
     assert (
-        "[confidence] Confidence 75 → 62 (certainty → working): bash failure ×2 (−8), "
+        "[confidence] Confidence 55 → 42 (working → hypothesis): bash failure ×2 (−8), "
         "repeated error (−4), blind retry (−3), thinking quality (+2)." in text
     )
 

@@ -36,12 +36,12 @@ def api_error(s: Session, line: str) -> str:
 Case = Callable[[Session], str]
 
 DELEGATE = (
-    f"[{HOOK}] 8 files read this turn without a sub-agent. For broad exploration, an "
-    'Explore agent (Agent tool, subagent_type "Explore") keeps the main context small.'
+    f"[{HOOK}] 12 files read this turn and none edited. To explore further, delegate to an "
+    'Explore agent (Agent tool, subagent_type "Explore") and keep the main context small.'
 )
 
 MUST_FIRE: list[tuple[str, Case, str]] = [
-    ("delegate_8_reads", lambda s: reads(s, 8), DELEGATE),
+    ("delegate_12_reads", lambda s: reads(s, 12), DELEGATE),
     (
         "docs_lookup_attribute",
         lambda s: api_error(s, "AttributeError: module 'requests' has no attribute 'gett'"),
@@ -119,17 +119,19 @@ MUST_NOT_FIRE: list[tuple[str, Case]] = [
     ("fixture_06_missing_module", lambda s: s.send("06")),
     ("fixture_05", lambda s: s.send("05")),
     ("fixture_12_substantive", lambda s: s.send("12")),
-    ("seven_reads", lambda s: reads(s, 7)),
+    ("eleven_reads", lambda s: reads(s, 11)),
+    # Issue 7 §3: once the model edits, what it read is its working set, not exploration.
+    ("twelve_reads_and_an_edit", lambda s: (reads(s, 6), s.send("03"), reads(s, 6, prefix="g"))[2]),
     (
-        "eight_reads_with_an_agent",
-        lambda s: (reads(s, 4), s.send("12"), reads(s, 4, prefix="g"))[2],
+        "twelve_reads_with_an_agent",
+        lambda s: (reads(s, 6), s.send("12"), reads(s, 6, prefix="g"))[2],
     ),
     (
         "reads_across_two_turns",
-        lambda s: (reads(s, 4), reads(s, 4, prefix="g", prompt_id="another-prompt"))[1],
+        lambda s: (reads(s, 6), reads(s, 6, prefix="g", prompt_id="another-prompt"))[1],
     ),
-    ("same_file_read_eight_times", lambda s: [read(s, "a.py", "x = 1\n") for _ in range(8)][-1]),
-    ("delegate_cooldown", lambda s: (reads(s, 8), reads(s, 1, prefix="z"))[1]),
+    ("same_file_read_12_times", lambda s: [read(s, "a.py", "x = 1\n") for _ in range(12)][-1]),
+    ("delegate_cooldown", lambda s: (reads(s, 12), reads(s, 1, prefix="z"))[1]),
     (
         "stdlib_attribute_error",
         lambda s: api_error(s, "AttributeError: module 'os' has no attribute 'lsdir'"),

@@ -14,6 +14,17 @@ from posttool.lib.commands import CommandFacts, run_under_test, task_roles
 from tests.conftest import Session, write_config
 from tests.hooks.quality_payloads import bash, labelled, write
 
+
+@pytest.fixture(autouse=True)
+def all_roles(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests cover every role; by default only the linter is named (issue 7 §3, and
+    tests/hooks/test_dev_toolchain_roles.py)."""
+    from posttool.hooks import suggestions  # noqa: F401  (declares the hook's keys)
+    from posttool.lib.config import DECLARED
+
+    monkeypatch.setitem(DECLARED, "dev_toolchain_suggest.roles", ["format", "lint", "types"])
+
+
 HOOK = "dev_toolchain_suggest"
 ALL = {"format", "lint", "types"}
 
@@ -102,8 +113,8 @@ def test_names_only_the_role_no_task_ran(session: Session) -> None:
     bash(session, "npm run format", "ok\n")
     blocks = labelled(two_py_writes(session), HOOK)
     assert len(blocks) == 1
-    assert "No type checker run yet this session for Python files" in blocks[0]
-    assert "lint:" not in blocks[0] and "format:" not in blocks[0]
+    assert "No type checker has run this session on the 2 Python files edited" in blocks[0]
+    assert "ruff check" not in blocks[0] and "ruff format" not in blocks[0]
 
 
 def test_failed_task_still_ran(session: Session) -> None:

@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     Block = list[Any]  # [name, rank, lineno, endline, complexity]
 
 SYNTAX = "syntax"
-FIX_NOTE = " (auto-fixable: ruff check --fix)"
 ALWAYS_NEW_PREFIXES = ("F4", "F8")  # unused imports, undefined or unused names
 CONFIG_KEY = "ruff_config_invalid"
 ONCE = 1 << 30  # calls: a cooldown no session outlives
@@ -81,8 +80,8 @@ def _plural(count: int, noun: str) -> str:
 
 
 def ruff_bullet(finding: Finding) -> str:
-    code, row, message, fixable = finding
-    return f"L{row} {code} {message}{FIX_NOTE if fixable else ''}"
+    code, row, message, _ = finding
+    return f"L{row} {code} {message}"
 
 
 def complex_bullet(block: Block) -> str:
@@ -102,6 +101,10 @@ def build_message(
         parts.append(_plural(len(ruff), "new ruff finding"))
     if blocks:
         parts.append(_plural(len(blocks), "complex function"))
+    # Issue 7 §3: the fix command once in the headline instead of on every fixable bullet.
+    fixable = sum(1 for f in ruff if f[3])
+    if fixable:
+        parts[0] += f" ({fixable} fixed by `ruff check --fix`)"
     ordered = sorted(ruff, key=lambda f: (not is_severe(f[0]), f[1]))
     lines = [ruff_bullet(f) for f in ordered] + [complex_bullet(b) for b in blocks]
     shown = lines[: max(0, max_findings)]
