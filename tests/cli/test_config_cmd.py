@@ -7,7 +7,7 @@ import json
 import os
 from pathlib import Path
 
-from posttool.cli.doctor import check_config
+from posttool.cli.doctor_environment import check_config
 from posttool.lib.config import DECLARED, DECLARED_BY
 from posttool.runner.registry import load_registry
 from tests.conftest import Session, run_cli, write_config

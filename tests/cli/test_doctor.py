@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from posttool.cli import doctor
 from posttool.cli import settings as claude_settings
+from posttool.cli.doctor_command import check_answers, valid_answer, with_home
 from tests.cli.claude_fake import NEW, OLD, put_claude_on_path
 from tests.conftest import run_cli
 
@@ -144,7 +144,7 @@ def test_a_command_that_breaks_the_contract_fails(tmp_path: Path) -> None:
     script.parent.mkdir()
     script.write_text(f"#!{sys.executable}\nprint('hello')\n")
     script.chmod(0o755)
-    found = doctor.check_answers([str(script), "run", "--home", str(tmp_path / "h")])
+    found = check_answers([str(script), "run", "--home", str(tmp_path / "h")])
     assert found.status == "fail" and "not one JSON object" in found.detail
 
 
@@ -159,14 +159,14 @@ def test_a_command_that_breaks_the_contract_fails(tmp_path: Path) -> None:
     ],
 )
 def test_valid_answer(stdout: bytes, problem: str | None) -> None:
-    found = doctor.valid_answer(stdout, "PostToolUse")
+    found = valid_answer(stdout, "PostToolUse")
     assert (found is None) if problem is None else (problem in (found or ""))
 
 
 def test_with_home_replaces_or_adds_the_home() -> None:
-    assert doctor.with_home(["p", "run", "--home", "/a"], "/t") == ["p", "run", "--home", "/t"]
-    assert doctor.with_home(["p", "run", "--home=/a"], "/t") == ["p", "run", "--home", "/t"]
-    assert doctor.with_home(["p", "run"], "/t") == ["p", "run", "--home", "/t"]
+    assert with_home(["p", "run", "--home", "/a"], "/t") == ["p", "run", "--home", "/t"]
+    assert with_home(["p", "run", "--home=/a"], "/t") == ["p", "run", "--home", "/t"]
+    assert with_home(["p", "run"], "/t") == ["p", "run", "--home", "/t"]
 
 
 # --- Claude Code versions: every fix doctor gives must leave a working setup ------------------
