@@ -24,11 +24,19 @@ from posttool.lib.message import Message
 from posttool.lib.state import State
 from posttool.lib.store import SessionStore
 from posttool.lib.stores import ProjectStores
+from posttool.lib.trust import TRUST_NAME
 from posttool.runner.dispatch import dispatch as dispatch_hooks
 from posttool.runner.dispatch import run_one
 from posttool.runner.merge import merge
 from posttool.runner.normalise import InvalidEvent, build_event
-from posttool.runner.registry import HookRecord, load_registry
+from posttool.runner.plugins import with_user_hooks
+from posttool.runner.projectconfig import with_project_layer
+from posttool.runner.registry import (
+    ENTRY_POINTS_CACHE,
+    HookRecord,
+    load_registry,
+    wants_user_hooks,
+)
 from posttool.runner.run import is_duplicate, number_call, prepare_event
 
 MAX_CHANGED_KEYS = 6
@@ -146,7 +154,10 @@ def explain(
     try:
         copy_home(home, scratch, event)
         logging_.configure(scratch)
-        explanation = _trace(event, config, env, scratch, clock, rewind)
+        project_file = paths.find_project_config(raw.get("cwd"))
+        if project_file is not None:  # trusted or not, as `run` sees it (trust was copied)
+            config = with_project_layer(config, project_file, scratch)
+        explanation = _trace(event, config, env, scratch, clock, rewind, data)
         explanation.notes[:0] = notes
         explanation.log = _log_lines(scratch)
         return explanation
@@ -167,6 +178,8 @@ def copy_home(home: str, scratch: str, event: Event) -> None:
     """What the hooks read: config, this session's document, this project's stores."""
     for relative in (
         CONFIG_NAME,
+        TRUST_NAME,
+        ENTRY_POINTS_CACHE,
         os.path.join("sessions", f"{event.session_key}.json"),
     ):
         _copy_if_file(os.path.join(home, relative), os.path.join(scratch, relative))
@@ -197,9 +210,17 @@ def _log_lines(scratch: str) -> list[str]:
 
 
 def _trace(
-    event: Event, config: Config, env: dict[str, str], scratch: str, now: float, rewind: bool
+    event: Event,
+    config: Config,
+    env: dict[str, str],
+    scratch: str,
+    now: float,
+    rewind: bool,
+    data: bytes,
 ) -> Explanation:
     registry = load_registry()
+    if wants_user_hooks(config, scratch):
+        registry = with_user_hooks(registry, config, scratch, event.project_root)
     traces = {record.name: HookTrace(record) for record in registry.hooks}
     explanation = Explanation(event, list(traces.values()))
     matching = registry.matching(event.tool_name, event.event_name)
@@ -208,6 +229,10 @@ def _trace(
             traces[record.name].reasons = unmatched_reasons(record, event)
     started = time.perf_counter()
     prepare_event(event, matching, config, scratch)
+    if any(record.family == "command" for record in matching):  # as `run`: before the lock
+        from posttool.runner.commandhooks import commands_to_run, run_commands
+
+        run_commands(commands_to_run(matching, config, scratch, event.session_key), data)
     explanation.prepare_ms = (time.perf_counter() - started) * 1000
     store = SessionStore(scratch, event.session_key)
     doc = store.open(event.session_id, event.project_key, now)

@@ -239,3 +239,28 @@ def test_rewinding_the_last_call_reopens_the_cooldowns_it_started(session: Sessi
     session.send(later)  # no longer the last call: nothing is rewound
     again = explain(data, str(session.home), {}, now=session.now + 1, rewind=True)
     assert trace(again, "state_mutation_guard").outcome == "silent"
+
+
+def test_user_plugins_and_command_hooks_are_explained(session: Session, tmp_path: Path) -> None:
+    """Your own hooks go through explain as through `run`: a plug-in and a real command hook."""
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    write_config(
+        session.home,
+        {
+            "plugins": [str(examples / "todo_plugin.py")],
+            "commands": [
+                {
+                    "name": "todo_check",
+                    "matcher": "Edit|Write",
+                    "run": [str(examples / "todo-check.sh")],
+                    "timeout_s": 5,
+                }
+            ],
+        },
+    )
+    explanation = run_explain(session, write_event(session, "# TODO: tests\nx = 1\n", "app.py"))
+    plugin, command = trace(explanation, "todo_plugin"), trace(explanation, "todo_check")
+    assert (plugin.family, plugin.status, plugin.outcome) == ("plugin", "ran", "spoke")
+    assert (command.family, command.status, command.outcome) == ("command", "ran", "spoke")
+    assert "[todo_check] A TODO was written" in explanation.answer
+    assert trace(explanation, "read_cacher").status == "not matched"
