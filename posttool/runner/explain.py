@@ -27,7 +27,7 @@ from posttool.lib.stores import ProjectStores
 from posttool.lib.trust import TRUST_NAME
 from posttool.runner.dispatch import dispatch as dispatch_hooks
 from posttool.runner.dispatch import run_one
-from posttool.runner.merge import merge
+from posttool.runner.merge import merge, unsaid
 from posttool.runner.normalise import InvalidEvent, build_event
 from posttool.runner.plugins import with_user_hooks
 from posttool.runner.projectconfig import with_project_layer
@@ -36,6 +36,9 @@ from posttool.runner.registry import (
     HookRecord,
     load_registry,
     wants_user_hooks,
+)
+from posttool.runner.registry import (
+    FAMILY_MODULES as BUILTIN,
 )
 from posttool.runner.run import is_duplicate, number_call, prepare_event
 
@@ -262,7 +265,12 @@ def _trace(
             _mark_enabled(traces[record.name], record, config, env, doc)
         tracer = Tracer(traces, state)
         messages = dispatch_hooks(matching, event, state, run_hook=tracer.run_one)
-        explanation.answer = merge(messages, config, on_fit=tracer.on_fit(messages))
+        user_hooks = frozenset(n for n, r in registry.by_name.items() if r.family not in BUILTIN)
+        fresh = unsaid(messages, doc, user_hooks)
+        explanation.answer = merge(fresh, config, on_fit=tracer.on_fit(fresh))
+        for message in messages:
+            if message not in fresh:
+                traces[message.hook].outcome = "held back: already said this session"
     finally:
         stores.close()
         store.close()  # never saved: the scratch copy is thrown away
