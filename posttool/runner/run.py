@@ -171,10 +171,12 @@ def _handle(
         log(f"run: {exc}; ignored")
         return EMPTY
     registry = door.registry or load_registry(for_event=(event.tool_name, event.event_name))
+    user_hooks: frozenset[str] = frozenset()  # what they say is never held back as said
     if wants_user_hooks(config, home):
         from posttool.runner.plugins import with_user_hooks
 
         registry = with_user_hooks(registry, config, home, event.project_root)
+        user_hooks = user_hook_names(registry)
     if registry.problems:
         from posttool.runner.userhooks import report_problems
 
@@ -208,7 +210,7 @@ def _handle(
         state = State(doc, config, stores, now=now, call_index=event.call_index, home=home)
         recorder = CallRecorder(doc, on_timing) if config.get("metrics.enabled") else None
         messages = dispatch(hooks, event, state, recorder.on_timing if recorder else on_timing)
-        messages = unsaid(messages, doc, _user_hooks(registry))
+        messages = unsaid(messages, doc, user_hooks)
         text, shown = compose(messages, config)
         remember(shown, doc, now, event.call_index)
         answer = encodable(render_answer(event.event_name, text))
@@ -229,7 +231,7 @@ def _handle(
     return answer
 
 
-def _user_hooks(registry: Registry) -> frozenset[str]:
+def user_hook_names(registry: Registry) -> frozenset[str]:
     """Plug-ins and command hooks: what they say is the user's business, never held back."""
     return frozenset(
         name for name, record in registry.by_name.items() if record.family not in FAMILY_MODULES
