@@ -61,7 +61,7 @@ def sessions_dir(home: str) -> str:
 
 def last_event_path(home: str, session_key: str) -> str:
     """The raw bytes of the session's last event, kept for `posttool explain --last`."""
-    return os.path.join(home, "sessions", f"{session_key}{LAST_EVENT_SUFFIX}")
+    return os.path.join(sessions_dir(home), f"{session_key}{LAST_EVENT_SUFFIX}")
 
 
 def project_dir(home: str, project_key: str) -> str:
