@@ -10,7 +10,7 @@ have made the same call again.
 from __future__ import annotations
 
 from posttool.lib.fast.jsonfast import dumps
-from posttool.lib.text import sha256
+from posttool.lib.text import sha256_hex
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ def fingerprint(event: Event) -> str:
         event.error,
         event.prompt_id,
     ]
-    digest = sha256(dumps(what).encode("utf-8", "surrogatepass")).hexdigest()
+    digest = sha256_hex(dumps(what).encode("utf-8", "surrogatepass"))
     return FINGERPRINT_PREFIX + digest[:32]
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 
 from posttool.lib.config import DECLARED, Config, disabled_from_env, fits
+from posttool.lib.text import clip
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -113,8 +114,7 @@ def _key_problem_every_hook(key: str, value: Any, own: str) -> Problem | None:
 
 
 def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:39] + "…"
+    return clip(repr(value), 40)
 
 
 def suggestion(problem: Problem) -> str | None:

@@ -61,7 +61,7 @@ def sessions_dir(home: str) -> str:
 
 def last_event_path(home: str, session_key: str) -> str:
     """The raw bytes of the session's last event, kept for `posttool explain --last`."""
-    return os.path.join(home, "sessions", f"{session_key}{LAST_EVENT_SUFFIX}")
+    return os.path.join(sessions_dir(home), f"{session_key}{LAST_EVENT_SUFFIX}")
 
 
 def project_dir(home: str, project_key: str) -> str:
@@ -89,15 +89,20 @@ def project_root(cwd: str, environ: dict[str, str] | os._Environ[str] | None = N
         declared = os.path.normpath(declared)
         if is_within(cwd, declared):
             return declared
-    current = os.path.normpath(cwd)
+    start = os.path.normpath(cwd)
+    return _git_folder(start) or start
+
+
+def _git_folder(folder: str) -> str | None:
+    """The nearest of folder and its ancestors holding `.git`, else None."""
     for _ in range(MAX_ROOT_LEVELS):
-        if os.path.lexists(os.path.join(current, ".git")):
-            return current
-        parent = os.path.dirname(current)
-        if parent == current:
-            break
-        current = parent
-    return os.path.normpath(cwd)
+        if os.path.lexists(os.path.join(folder, ".git")):
+            return folder
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+    return None
 
 
 PROJECT_CONFIG = os.path.join(".claude", "posttool.json")
@@ -113,7 +118,7 @@ def find_project_config(cwd: object) -> str | None:
     for _ in range(MAX_ROOT_LEVELS):
         candidate = os.path.join(current, PROJECT_CONFIG)
         if os.path.isfile(candidate):
-            return candidate if current == start or _in_git_tree(current) else None
+            return candidate if current == start or _git_folder(current) else None
         if os.path.lexists(os.path.join(current, ".git")):
             return None
         parent = os.path.dirname(current)
@@ -121,17 +126,6 @@ def find_project_config(cwd: object) -> str | None:
             return None
         current = parent
     return None
-
-
-def _in_git_tree(folder: str) -> bool:
-    for _ in range(MAX_ROOT_LEVELS):
-        if os.path.lexists(os.path.join(folder, ".git")):
-            return True
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            return False
-        folder = parent
-    return False
 
 
 def project_key(root: str) -> str:

@@ -24,7 +24,7 @@ from posttool.lib.lint.cache import (
 from posttool.lib.log import log
 from posttool.lib.paths import is_within
 from posttool.lib.paths_match import match_path, skip_path_matches
-from posttool.lib.text import sha256
+from posttool.lib.text import sha256_hex
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ def scan_file(event: Event, config: Config, home: str) -> dict[str, Any] | None:
     if source is None:
         return None
     data, before = source
-    digest = sha256(data).hexdigest()
+    digest = sha256_hex(data)
     ruff = resolve_ruff(settings.ruff_cmd)
     radon_version = installed_radon_version()
     radon_cli = None if radon_version else resolve_executable(settings.radon_cmd)
