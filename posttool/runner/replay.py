@@ -23,6 +23,7 @@ from typing import Any, TextIO
 
 from posttool.lib.message import Message
 from posttool.lib.paths import is_within
+from posttool.lib.text import one_line
 from posttool.runner.merge import utf16_len
 from posttool.runner.run import Door, handle
 from posttool.runner.transcripts import Call, Problems, read_session, subagent_files
@@ -33,6 +34,7 @@ NEVER_IN_REPLAY = ("beads_auto_sync",)
 MAX_MATERIALISED_BYTES = 5_000_000
 PROGRESS_AFTER = 300
 PROGRESS_EVERY = 500
+SUMMARY_CHARS = 90
 
 
 @dataclass
@@ -417,14 +419,9 @@ def summarise(call: Call) -> str:
     for key in ("command", "file_path", "notebook_path", "pattern", "url", "query"):
         value = tool_input.get(key)
         if isinstance(value, str) and value.strip():
-            return _one_line(value)
+            return one_line(value, SUMMARY_CHARS)
     value = tool_input.get("description") or tool_input.get("prompt")
-    return _one_line(value) if isinstance(value, str) else ""
-
-
-def _one_line(text: str, limit: int = 90) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
+    return one_line(value, SUMMARY_CHARS) if isinstance(value, str) else ""
 
 
 def _text(value: Any) -> str:
