@@ -37,7 +37,7 @@ from posttool.runner.registry import (
     load_registry,
     wants_user_hooks,
 )
-from posttool.runner.run import _user_hooks, is_duplicate, number_call, prepare_event
+from posttool.runner.run import is_duplicate, number_call, prepare_event, user_hook_names
 
 MAX_CHANGED_KEYS = 6
 
@@ -262,7 +262,7 @@ def _trace(
             _mark_enabled(traces[record.name], record, config, env, doc)
         tracer = Tracer(traces, state)
         messages = dispatch_hooks(matching, event, state, run_hook=tracer.run_one)
-        fresh = unsaid(messages, doc, _user_hooks(registry))
+        fresh = unsaid(messages, doc, user_hook_names(registry))
         explanation.answer = merge(fresh, config, on_fit=tracer.on_fit(fresh))
         for message in messages:
             if message not in fresh:
