@@ -58,7 +58,8 @@ def select(
     if since_s is not None:
         records = [r for r in records if r["t"] >= now - since_s]
     if session:
-        records = [r for r in records if r.get("s") in session_keys(records, session)]
+        keys = session_keys(records, session)
+        records = [r for r in records if r.get("s") in keys]
     return records
 
 
