@@ -28,6 +28,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple, TextIO
 
 from posttool.cli.terminal import CliError, Style, table
+from posttool.lib.schema import copy_json
 
 EVENTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "events")
 FIXTURE_PROJECT = "/home/dev/proj"
@@ -229,7 +230,7 @@ def time_process(args: list[str], stdin: bytes, cwd: str) -> float:
 
 def with_new_content(event: dict[str, Any], run: int) -> dict[str, Any]:
     """A Write of different bytes each run, so the lint cache cannot answer (a cold write)."""
-    event = json.loads(json.dumps(event))
+    event = copy_json(event)
     content = f"{event['tool_input']['content']}\nBENCH_RUN = {run}\n"
     event["tool_input"]["content"] = content
     if isinstance(event.get("tool_response"), dict):

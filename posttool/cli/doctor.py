@@ -22,7 +22,7 @@ from typing import Any, TextIO
 
 from posttool.cli import settings as claude_settings
 from posttool.cli import slowness
-from posttool.cli.claude_version import Support
+from posttool.cli.claude_version import Support, detect
 from posttool.cli.doctor_checks import Check, Fixer, fail, ok, warn
 from posttool.cli.doctor_command import (
     check_answers,
@@ -39,7 +39,7 @@ from posttool.cli.launcher import (
     launcher_of,
     split_command,
 )
-from posttool.cli.terminal import Style
+from posttool.cli.terminal import CliError, Style
 from posttool.lib.config import ConfigError, load_config
 
 FAILURE_EVENT = "PostToolUseFailure"
@@ -268,9 +268,6 @@ def run_doctor(
     cwd: str | None = None,
     claude_version: str | None = None,
 ) -> int:
-    from posttool.cli.claude_version import detect
-    from posttool.cli.terminal import CliError
-
     out = sys.stdout if out is None else out
     try:
         support = detect(claude_version)

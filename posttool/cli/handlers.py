@@ -152,12 +152,12 @@ def do_trust(args: argparse.Namespace) -> int:
 def do_bench(args: argparse.Namespace) -> int:
     from posttool.cli.bench import run_bench
 
-    home = resolved_home(args)
+    serve = None
     if args.serve:
         from posttool.cli.bench_serve import SERVE_BENCH
 
-        return run_bench(args.runs, args.event, args.json, home=home, serve=SERVE_BENCH)
-    return run_bench(args.runs, args.event, args.json, home=home)
+        serve = SERVE_BENCH
+    return run_bench(args.runs, args.event, args.json, home=resolved_home(args), serve=serve)
 
 
 def do_run(args: argparse.Namespace) -> int:

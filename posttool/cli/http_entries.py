@@ -3,12 +3,12 @@ find, add and remove them (the settings half of `install --http`; see `http_wiri
 
 from __future__ import annotations
 
-import json
 import urllib.parse
 from typing import Any
 
 from posttool.cli import settings as claude_settings
 from posttool.cli.terminal import CliError
+from posttool.lib.schema import copy_json
 
 HOOK_PATH = "/posttool"
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
@@ -40,7 +40,7 @@ def hook_url(server_url: str) -> str:
 
 def without_http(settings: dict[str, Any]) -> dict[str, Any]:
     """A copy without posttool's http entries (and the groups and lists only they filled)."""
-    result = json.loads(json.dumps(settings))
+    result = copy_json(settings)
     hooks = result.get("hooks")
     if not isinstance(hooks, dict):
         return result

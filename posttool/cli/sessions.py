@@ -104,12 +104,7 @@ def remove(session: SessionFile, timeout: float = REMOVE_LOCK_TIMEOUT_S) -> list
     else:
         removed = [session.path]
     home = os.path.dirname(os.path.dirname(session.path))
-    for path in corrupt_files(home, session.key):
-        try:
-            os.unlink(path)
-            removed.append(path)
-        except OSError:
-            pass
+    removed += [path for path in corrupt_files(home, session.key) if _unlinked(path)]
     return removed
 
 
@@ -143,16 +138,19 @@ def prune(home: str, now: float, older_than_days: float) -> list[str]:
     removed = []
     for path in stale(home, now, older_than_days):
         if path.endswith(".json"):
-            if remove_session(path, timeout=0):
-                removed.append(path)
-            continue
-        if path.endswith(".json.lock"):
-            if remove_orphan_lock(path):
-                removed.append(path)
-            continue
-        try:
-            os.unlink(path)
+            gone = remove_session(path, timeout=0)
+        elif path.endswith(".json.lock"):
+            gone = remove_orphan_lock(path)
+        else:
+            gone = _unlinked(path)
+        if gone:
             removed.append(path)
-        except OSError:
-            pass
     return removed
+
+
+def _unlinked(path: str) -> bool:
+    try:
+        os.unlink(path)
+    except OSError:
+        return False
+    return True

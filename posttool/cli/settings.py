@@ -16,6 +16,7 @@ import os
 from typing import Any
 
 from posttool.cli.launcher import is_posttool_command
+from posttool.lib.schema import copy_json
 
 SCOPES = ("user", "project", "local")
 EVENTS = ("PostToolUse", "PostToolUseFailure")
@@ -99,7 +100,7 @@ def hook_entry(command: str) -> dict[str, Any]:
 def block(command: str) -> dict[str, Any]:
     """What install adds to an empty settings file."""
     group = {"matcher": MATCHER, "hooks": [hook_entry(command)]}
-    return {"hooks": {event: [json.loads(json.dumps(group))] for event in EVENTS}}
+    return {"hooks": {event: [copy_json(group)] for event in EVENTS}}
 
 
 def is_ours(entry: Any) -> bool:
@@ -151,7 +152,7 @@ def install(
     An existing posttool entry is updated in place (its matcher and timeout are the user's);
     further posttool entries for the same event are removed, since each would run posttool again.
     """
-    result = json.loads(json.dumps(settings))
+    result = copy_json(settings)
     for event in events:
         groups = _event_groups(result, event, path)
         if groups is None:
@@ -184,7 +185,7 @@ def uninstall(
     """A copy of `settings` without posttool's entries, and without the groups, event lists and
     `hooks` object that only held them, unless `original` (the file before posttool was
     installed, when known) had that event list or `hooks` object."""
-    result = json.loads(json.dumps(settings))
+    result = copy_json(settings)
     before_hooks = (original or {}).get("hooks")
     keep_events = (
         {event for event in EVENTS if event in before_hooks}

@@ -58,7 +58,8 @@ def select(
     if since_s is not None:
         records = [r for r in records if r["t"] >= now - since_s]
     if session:
-        records = [r for r in records if r.get("s") in session_keys(records, session)]
+        keys = session_keys(records, session)
+        records = [r for r in records if r.get("s") in keys]
     return records
 
 
@@ -98,9 +99,10 @@ def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:
         spoke: dict[str, Any] = _mapping(record.get("spoke"))
         timings: dict[str, Any] = _mapping(record.get("hooks"))
         for name, ms in timings.items():
-            row = hooks.setdefault(name, {"ms": [], "spoke": 0, "chars": 0, "failures": 0})
-            row.setdefault("rollbacks", 0)
-            row.setdefault("suspensions", 0)
+            row = hooks.setdefault(
+                name,
+                {"ms": [], "spoke": 0, "chars": 0, "failures": 0, "rollbacks": 0, "suspensions": 0},
+            )
             row["ms"].append(_number(ms))
             if name in spoke:
                 row["spoke"] += 1
