@@ -129,11 +129,15 @@ class CallRecorder:
         started: float,
         mode: str,
         config: Config,
+        append: Callable[[str, bytes, int], None] | None = None,
     ) -> None:
-        """Append the record; never raises (metrics must not break a call)."""
+        """Append the record (with `append`: hand it over, as `serve` does to its writer);
+        never raises (metrics must not break a call)."""
         try:
             line = dumps(self.record(event, messages, chars, started, mode)) + "\n"
-            append_metric(home, line.encode("utf-8", "replace"), config.get("metrics.max_bytes"))
+            (append or append_metric)(
+                home, line.encode("utf-8", "replace"), config.get("metrics.max_bytes")
+            )
         except (OSError, ValueError, TypeError):
             pass
 

@@ -279,10 +279,13 @@ class SessionStore:
             data = dump_json(doc)
         if data == self._loaded_bytes:
             return False
-        write_atomic(self.path, data)
+        self._write(data)
         self._loaded_bytes = data
-        self._record_saved_stamp()
         return True
+
+    def _write(self, data: bytes) -> None:
+        write_atomic(self.path, data)
+        self.record_saved_stamp()
 
     # The lock file holds the size, mtime and inode of the document as posttool last wrote it.
     # A load that finds the same file skips re-validating it (~1 ms on a long session); any
@@ -297,7 +300,7 @@ class SessionStore:
         except (OSError, AttributeError):  # AttributeError: no pread on Windows
             return b""
 
-    def _record_saved_stamp(self) -> None:
+    def record_saved_stamp(self) -> None:
         fd = self.lock.fd
         if fd is None:
             return

@@ -87,14 +87,21 @@ class ProjectStores:
             self._open[name] = opened
         return opened.entries
 
+    def path_of(self, name: str) -> str:
+        return os.path.join(self.folder, f"{name}.json")
+
     def _load(self, name: str) -> _OpenStore:
         paths.ensure_private_dir(self.folder)
-        opened = _OpenStore(os.path.join(self.folder, f"{name}.json"))
+        opened = _OpenStore(self.path_of(name))
         try:
             acquire_or_replace(opened.lock, self.now, STORE_LOCK_TIMEOUT_S)
             opened.writable = True
         except (LockTimeout, OSError) as exc:
             log(f"store {name}: lock not acquired ({exc}); read-only for this call")
+        return self._read(name, opened)
+
+    def _read(self, name: str, opened: _OpenStore) -> _OpenStore:
+        """Fill `opened` from its file (the caller holds its lock, or it is read-only)."""
         try:
             with open(opened.path, "rb") as handle:
                 raw = handle.read()
@@ -148,7 +155,10 @@ class ProjectStores:
                 entries = dict(newest)
             data = dump_json({"schema": STORE_SCHEMA, "entries": entries})
             if data != opened.loaded_bytes:
-                write_atomic(opened.path, data)
+                self._write(name, opened, data, entries)
+
+    def _write(self, name: str, opened: _OpenStore, data: bytes, entries: dict[str, Any]) -> None:
+        write_atomic(opened.path, data)
 
     def close(self) -> None:
         for opened in self._open.values():

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from posttool.lib.event import Event
     from posttool.lib.message import Message
     from posttool.runner.registry import HookRecord, Registry
+    from posttool.runner.resident import Resident
 
 EMPTY = "{}"
 SEEN_IDS_CAP = 64
@@ -79,9 +80,11 @@ class Door:
     `registry`: hooks loaded once by a long-lived caller. `on_answer`: called with the answer
     before the state is written through (the lock is still held), so `serve` can reply early.
     `on_messages`: the hooks' messages once merged, so `replay` can trace each `[label]` of the
-    answer to the hook that wrote it."""
+    answer to the hook that wrote it. `resident`: documents kept in memory and written behind
+    the answer (`serve`, see runner/resident.py). `parsed`: the event already parsed from `data`
+    (as `parse` would), so that `serve` reads a body once."""
 
-    __slots__ = ("mode", "on_answer", "on_messages", "registry")
+    __slots__ = ("mode", "on_answer", "on_messages", "parsed", "registry", "resident")
 
     def __init__(
         self,
@@ -89,11 +92,15 @@ class Door:
         registry: Registry | None = None,
         on_answer: Callable[[str], None] | None = None,
         on_messages: Callable[[list[Message]], None] | None = None,
+        resident: Resident | None = None,
+        parsed: dict[str, Any] | None = None,
     ) -> None:
         self.mode = mode
         self.registry = registry
         self.on_answer = on_answer
         self.on_messages = on_messages
+        self.resident = resident
+        self.parsed = parsed
 
 
 def encodable(answer: str) -> str:
@@ -150,7 +157,7 @@ def _handle(
     door: Door,
 ) -> str:
     started = time.perf_counter()
-    raw = parse(data)
+    raw = door.parsed if door.parsed is not None else parse(data)
     if raw is None:
         return EMPTY
     config = read_config(home, environ)
@@ -189,7 +196,13 @@ def _handle(
 
         run_commands(commands_to_run(hooks, config, home, event.session_key), data)
 
-    store = SessionStore(home, event.session_key)
+    resident = door.resident
+    if resident is None:
+        store = SessionStore(home, event.session_key)
+    else:
+        from posttool.runner.resident import ResidentProjectStores, ResidentSessionStore
+
+        store = ResidentSessionStore(home, event.session_key, resident)
     try:
         doc = store.open(
             event.session_id,
@@ -200,7 +213,10 @@ def _handle(
     except LockTimeout:
         log(f"run: session lock for {event.session_key} not acquired in time; no hook ran")
         return EMPTY
-    stores = ProjectStores(home, event.project_key, config, now)
+    if resident is None:
+        stores = ProjectStores(home, event.project_key, config, now)
+    else:
+        stores = ResidentProjectStores(home, event.project_key, config, now, resident)
     try:
         if is_duplicate(event, doc, config):
             log(f"run: duplicate call {event.tool_use_id or '(same fingerprint)'}; no hook ran")
@@ -220,15 +236,24 @@ def _handle(
             door.on_answer(answer)
         doc["updated_at"] = now
         store.save(doc, caps=_caps(config), max_bytes=config.get("state.max_bytes"))
-        keep_last_event(home, event.session_key, data, _last_event_cap(config))
+        (resident or _Direct).keep_last_event(
+            home, event.session_key, data, _last_event_cap(config)
+        )
         stores.save_all()
     finally:
         stores.close()
         store.close()
     if recorder is not None:
-        recorder.write(home, event, messages, len(text), started, door.mode, config)
+        append = resident.append_metric if resident is not None else None
+        recorder.write(home, event, messages, len(text), started, door.mode, config, append)
     sweep_if_due(home, time.time(), config)  # file mtimes are wall-clock, never injected
     return answer
+
+
+class _Direct:
+    """The writes `run` makes itself (`serve` hands them to its writer thread instead)."""
+
+    keep_last_event = staticmethod(keep_last_event)
 
 
 def user_hook_names(registry: Registry) -> frozenset[str]:

@@ -5,11 +5,11 @@ command hook's stdout. The server binds loopback only, answers only requests car
 `Authorization: Bearer <token>`, and keeps one process warm so the per-call interpreter start,
 imports and registry loading are paid once.
 
-- One thread per connection (HTTP/1.1 keep-alive). Requests for one session serialise on an
-  in-process lock and then on the same session file lock `posttool run` takes, so a `run`
-  beside the server never loses an update; different sessions run in parallel.
-- The answer is sent before the state is written through; the session lock is held until the
-  write is done, so the next call of that session sees it.
+- One thread per connection (HTTP/1.1 keep-alive). Documents stay in memory between requests
+  and are written behind the answer by one writer thread (runner/resident.py): requests for one
+  session serialise on its in-memory slot and on the same session file lock `posttool run`
+  takes, which the server holds until the write is done, so a `run` beside the server never
+  loses an update; different sessions run in parallel.
 - SIGTERM/SIGINT: stop accepting, finish in-flight requests (their state is written), close
   idle keep-alive connections, remove `server.json`.
 """
@@ -28,10 +28,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from posttool import __version__
-from posttool.lib.fast.jsonfast import dumps, loads
-from posttool.lib.paths import HomeError, session_key, settle_home
+from posttool.lib.fast.jsonfast import JSONDecodeError, dumps, loads, loads_clean
+from posttool.lib.paths import HomeError, settle_home
 from posttool.lib.store import write_atomic
 from posttool.runner.registry import Registry, load_registry
+from posttool.runner.resident import Resident
 from posttool.runner.run import Door, handle
 
 SERVER_FILE = "server.json"
@@ -84,22 +85,6 @@ def read_server_info(home: str) -> dict[str, Any] | None:
     return info if isinstance(info, dict) else None
 
 
-class SessionLocks:
-    """One in-process lock per session key; created on first use, never dropped (a server sees
-    few sessions, and a dropped lock could be re-created while another thread holds it)."""
-
-    def __init__(self) -> None:
-        self._guard = threading.Lock()
-        self._locks: dict[str, threading.Lock] = {}
-
-    def get(self, key: str) -> threading.Lock:
-        with self._guard:
-            lock = self._locks.get(key)
-            if lock is None:
-                lock = self._locks[key] = threading.Lock()
-            return lock
-
-
 class HookServer(ThreadingHTTPServer):
     daemon_threads = False  # server_close() joins request threads: in-flight work finishes
     block_on_close = True
@@ -116,7 +101,7 @@ class HookServer(ThreadingHTTPServer):
         self.token = token
         self.quiet = quiet
         self.registry: Registry = load_registry()
-        self.locks = SessionLocks()
+        self.resident = Resident()
         self.stopping = False
         self._idle: set[socket.socket] = set()
         self._idle_guard = threading.Lock()
@@ -234,11 +219,11 @@ class RequestHandler(BaseHTTPRequestHandler):
         body = self.read_body()
         if body is None:
             return
-        key = event_session(body)
-        if key is None:
+        event = event_object(body)
+        if event is None:
             self.refuse(400, "the body is not a JSON object")
             return
-        self.answer_event(body, key)
+        self.answer_event(body, event)
 
     def do_GET(self) -> None:
         if not self.authorized():
@@ -290,7 +275,7 @@ class RequestHandler(BaseHTTPRequestHandler):
             return None
         return body
 
-    def answer_event(self, body: bytes, key: str) -> None:
+    def answer_event(self, body: bytes, event: dict[str, Any]) -> None:
         sent = False
 
         def send(answer: str) -> None:
@@ -301,9 +286,14 @@ class RequestHandler(BaseHTTPRequestHandler):
                 self.close_connection = True  # the client left; the state is still saved
             sent = True
 
-        door = Door(mode="serve", registry=self.server.registry, on_answer=send)
-        with self.server.locks.get(key):
-            answer = handle(body, home=self.server.home, door=door)
+        door = Door(
+            mode="serve",
+            registry=self.server.registry,
+            on_answer=send,
+            resident=self.server.resident,
+            parsed=event,
+        )
+        answer = handle(body, home=self.server.home, door=door)
         self.server.requests += 1
         if not sent:  # ignored events (duplicate, not a PostToolUse...) never reach the callback
             try:
@@ -312,16 +302,14 @@ class RequestHandler(BaseHTTPRequestHandler):
                 self.close_connection = True
 
 
-def event_session(body: bytes) -> str | None:
-    """The session key of an event body, or None when the body is not a JSON object."""
+def event_object(body: bytes) -> dict[str, Any] | None:
+    """The event, parsed once as `run` parses it (lone surrogates become U+FFFD), or None when
+    the body is not a JSON object."""
     try:
-        raw = loads(body)
-    except (ValueError, UnicodeDecodeError):
+        raw = loads_clean(body)
+    except (JSONDecodeError, ValueError, UnicodeDecodeError):
         return None
-    if not isinstance(raw, dict):
-        return None
-    session_id = raw.get("session_id")
-    return session_key(session_id if isinstance(session_id, str) else "")
+    return raw if isinstance(raw, dict) else None
 
 
 # --- lifecycle -------------------------------------------------------------------------------
@@ -414,6 +402,7 @@ def serve_until_stopped(server: HookServer) -> None:
         server.stopping = True
         server.close_idle()
         server.server_close()  # joins the request threads
+        server.resident.close()  # writes what they left pending
         server.say(f"pid {os.getpid()} stopped after {server.requests} event(s)")
 
 

@@ -1,0 +1,398 @@
+"""`posttool serve`'s documents kept in memory and written behind the answer.
+
+A `posttool run` process loads each document it needs, and writes it back before it exits. The
+server keeps the parsed document (a session, a project store) of each file it has used, in a
+`Slot`, and hands the writes to one writer thread, so neither the parse before a call nor the
+write after it is on the request path.
+
+What stays true for everyone else:
+- A slot's file lock is held from the moment a call takes the document until the writer has
+  written the call's bytes: a `posttool run` beside the server, or another worker, waits for the
+  write, then reads the file. The in-memory copy is reused only while the server held the lock
+  all along (a write pending) or the file is exactly the one the server wrote or read (its size,
+  mtime and inode), so a write by anyone else is always read back.
+- One call at a time uses a slot (its mutex, the in-process twin of the file lock); calls on
+  other sessions run in parallel.
+- Writes are coalesced: a document committed twice before the writer got to it is written once,
+  with the newer bytes. The last-event file is coalesced the same way; metrics lines are
+  appended together, in order.
+- `close()` writes everything pending and releases every lock (SIGTERM). A server killed with
+  SIGKILL loses at most the writes still pending, the last few milliseconds of calls.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+from posttool.lib.log import append_metric, log
+from posttool.lib.store import (
+    FileLock,
+    LockTimeout,
+    SessionStore,
+    acquire_or_replace,
+    file_stamp,
+    keep_last_event,
+    write_atomic,
+)
+from posttool.lib.stores import STORE_LOCK_TIMEOUT_S, ProjectStores, live_entries, store_rules
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from posttool.lib.config import Config
+    from posttool.lib.stores import _OpenStore
+
+
+class Slot:
+    """One file's document in memory, its file lock, and the bytes waiting to be written."""
+
+    __slots__ = (
+        "doc",
+        "guard",
+        "in_use",
+        "is_session",
+        "last_bytes",
+        "lock",
+        "mutex",
+        "path",
+        "pending",
+        "stamp",
+        "writing",
+    )
+
+    def __init__(self, path: str, is_session: bool) -> None:
+        self.path = path
+        self.is_session = is_session  # its stamp also goes to the lock file, as `run` does
+        self.mutex = threading.Lock()  # held by the one call using the document
+        self.guard = threading.Lock()  # short: pending, in_use and the file lock's hand-over
+        self.writing = threading.Lock()  # one write of this file at a time (one temp name)
+        self.lock = FileLock(path + ".lock")
+        self.doc: Any = None  # as last committed or read; None when it may be half-changed
+        self.last_bytes: bytes | None = None  # the bytes `doc` was read from or committed as
+        self.stamp: bytes | None = None  # the file as the server last wrote or read it
+        self.pending: bytes | None = None  # committed, not yet written
+        self.in_use = False
+
+    def current_doc(self) -> Any:
+        """The in-memory document when it is the file's content (call with the lock held)."""
+        if self.doc is None:
+            return None
+        if self.pending is not None:
+            return self.doc  # the lock was held since the commit: nobody else wrote
+        try:
+            return self.doc if stamp_of(self.path) == self.stamp else None
+        except OSError:
+            return None
+
+
+def stamp_of(path: str) -> bytes:
+    return file_stamp(os.stat(path))
+
+
+class Resident:
+    """The slots of one server process and its writer thread (started on first use, so that
+    each pre-forked worker has its own)."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._slots: dict[str, Slot] = {}
+        self._wake = threading.Condition()
+        self._docs: dict[str, Slot] = {}  # slots with bytes to write, oldest first
+        self._files: dict[
+            tuple[str, str], tuple[bytes, int]
+        ] = {}  # last-event files: latest bytes, cap
+        self._metrics: list[tuple[str, bytes, int]] = []  # (home, line, max bytes)
+        self._writer: threading.Thread | None = None
+        self._busy = False
+        self._closing = False
+
+    # --- taking and giving back a document ---------------------------------------------------
+
+    def slot(self, path: str, is_session: bool = False) -> Slot:
+        with self._guard:
+            found = self._slots.get(path)
+            if found is None:
+                found = self._slots[path] = Slot(path, is_session)
+            return found
+
+    def take(self, path: str, now: float, timeout: float, is_session: bool = False) -> Slot:
+        """The slot of `path`, its mutex and file lock held by the caller. LockTimeout when
+        another call (or process) keeps it longer than `timeout`."""
+        slot = self.slot(path, is_session)
+        if not slot.mutex.acquire(timeout=timeout):
+            raise LockTimeout(path)
+        try:
+            with slot.guard:
+                slot.in_use = True
+                held = slot.lock.fd is not None
+            if not held:
+                acquire_or_replace(slot.lock, now, timeout)
+            elif slot.doc is None:
+                # A call that stopped half-way left bytes of the one before it to write: the
+                # file must hold them before this call reads it.
+                self._write_slot(slot)
+        except BaseException:
+            with slot.guard:
+                slot.in_use = False
+            slot.mutex.release()
+            raise
+        return slot
+
+    def give_back(self, slot: Slot, doc: Any, data: bytes | None, committed: bool) -> None:
+        """End a call's use of `slot`. `committed`: `doc` is the document as the call left it,
+        and `data` its bytes when they differ from the file's (None: nothing to write)."""
+        with slot.guard:
+            if committed:
+                slot.doc = doc
+                if data is not None:
+                    slot.last_bytes = data
+                    slot.pending = data
+            else:
+                slot.doc = None  # a call that stopped half-way may have changed it
+            slot.in_use = False
+            if slot.pending is None:
+                slot.lock.release()
+        if committed and data is not None:
+            with self._wake:
+                self._docs.pop(slot.path, None)
+                self._docs[slot.path] = slot
+                self._start_writer()
+                self._wake.notify()
+        slot.mutex.release()
+
+    # --- writes that need no lock --------------------------------------------------------------
+
+    def keep_last_event(self, home: str, session_key: str, data: bytes, max_bytes: int) -> None:
+        with self._wake:
+            self._files[(home, session_key)] = (data, max_bytes)
+            self._start_writer()
+            self._wake.notify()
+
+    def append_metric(self, home: str, line: bytes, max_bytes: int) -> None:
+        with self._wake:
+            self._metrics.append((home, line, max_bytes))
+            self._start_writer()
+            self._wake.notify()
+
+    # --- the writer --------------------------------------------------------------------------
+
+    def _start_writer(self) -> None:
+        """Start the writer thread in this process if it is not running (call under _wake)."""
+        if self._writer is not None and self._writer.is_alive():
+            return
+        self._writer = threading.Thread(target=self._write_loop, name="posttool-writer")
+        self._writer.daemon = True  # close() drains it; a daemon never holds the exit back
+        self._writer.start()
+
+    def _write_loop(self) -> None:
+        while True:
+            with self._wake:
+                while not (self._docs or self._files or self._metrics or self._closing):
+                    self._wake.wait()
+                if not (self._docs or self._files or self._metrics):
+                    return  # closing, and nothing left
+                docs = list(self._docs.values())
+                files = list(self._files.items())
+                metrics = self._metrics
+                self._docs, self._files, self._metrics = {}, {}, []
+                self._busy = True
+            try:
+                for slot in docs:
+                    self._write_slot(slot)
+                for (home, session_key), (data, max_bytes) in files:
+                    keep_last_event(home, session_key, data, max_bytes)
+                self._append_metrics(metrics)
+            except Exception as exc:  # the writer must outlive any one bad write
+                log(f"serve: write behind failed: {type(exc).__name__}: {exc}")
+            finally:
+                with self._wake:
+                    self._busy = False
+                    self._wake.notify_all()
+
+    def _write_slot(self, slot: Slot) -> None:
+        with slot.writing:
+            with slot.guard:
+                data = slot.pending
+            if data is None:
+                return
+            try:
+                write_atomic(slot.path, data)
+                stamp: bytes | None = stamp_of(slot.path)
+            except OSError as exc:
+                log(f"serve: cannot write {slot.path}: {exc.strerror}")
+                stamp = None
+            self._written(slot, data, stamp)
+
+    @staticmethod
+    def _written(slot: Slot, data: bytes, stamp: bytes | None) -> None:
+        with slot.guard:
+            slot.stamp = stamp
+            if stamp is not None and slot.is_session:
+                record_session_stamp(slot.lock, stamp)
+            if slot.pending is data:
+                slot.pending = None
+                if stamp is None:
+                    slot.doc = None  # the file is not what memory holds: read it next time
+                if not slot.in_use:
+                    slot.lock.release()
+
+    @staticmethod
+    def _append_metrics(metrics: list[tuple[str, bytes, int]]) -> None:
+        by_home: dict[str, tuple[list[bytes], int]] = {}
+        for home, line, max_bytes in metrics:
+            lines, _ = by_home.get(home, ([], 0))
+            lines.append(line)
+            by_home[home] = (lines, max_bytes)
+        for home, (lines, max_bytes) in by_home.items():
+            try:
+                append_metric(home, b"".join(lines), max_bytes)
+            except OSError:
+                pass
+
+    def flush(self) -> None:
+        """Wait until everything committed so far is written."""
+        with self._wake:
+            while self._docs or self._files or self._metrics or self._busy:
+                if self._writer is None or not self._writer.is_alive():
+                    self._start_writer()
+                self._wake.wait(0.05)
+
+    def close(self) -> None:
+        """Write everything pending, stop the writer and release every file lock."""
+        self.flush()
+        with self._wake:
+            self._closing = True
+            self._wake.notify_all()
+            writer = self._writer
+        if writer is not None:
+            writer.join()
+        with self._guard:
+            slots = list(self._slots.values())
+        for slot in slots:
+            with slot.guard:
+                if not slot.in_use:
+                    slot.lock.release()
+
+
+def record_session_stamp(lock: FileLock, stamp: bytes) -> None:
+    """What `SessionStore.record_saved_stamp` writes, for a `posttool run` that loads next."""
+    if lock.fd is None:
+        return
+    try:
+        os.pwrite(lock.fd, stamp, 0)
+        os.ftruncate(lock.fd, len(stamp))
+    except (OSError, AttributeError):
+        pass
+
+
+class ResidentSessionStore(SessionStore):
+    """A `SessionStore` whose document comes from, and goes back to, the server's slot."""
+
+    def __init__(self, home: str, session_key: str, resident: Resident) -> None:
+        super().__init__(home, session_key)
+        self.resident = resident
+        self.slot: Slot | None = None
+        self.doc: Any = None
+        self.data: bytes | None = None
+        self.committed = False
+
+    def open(
+        self, session_id: str, project_key: str, now: float, timeout: float = 2.0
+    ) -> dict[str, Any]:
+        slot = self.resident.take(self.path, now, timeout, is_session=True)
+        self.slot = slot
+        self.lock = slot.lock
+        try:
+            doc = slot.current_doc()
+            if doc is not None:
+                self._loaded_bytes = slot.last_bytes
+                self.status = "loaded"
+            else:
+                doc = self._load(session_id, project_key, now)
+                remember_read(slot, self._loaded_bytes)
+        except BaseException:
+            self.close()
+            raise
+        self.doc = doc
+        return doc
+
+    def save(
+        self, doc: dict[str, Any], caps: dict[str, int] | None = None, max_bytes: int = 262_144
+    ) -> bool:
+        changed = super().save(doc, caps, max_bytes)
+        self.doc = doc
+        self.committed = not self.read_only
+        return changed
+
+    def _write(self, data: bytes) -> None:
+        self.data = data
+
+    def close(self) -> None:
+        slot, self.slot = self.slot, None
+        if slot is not None:
+            self.resident.give_back(slot, self.doc, self.data, self.committed)
+
+
+def remember_read(slot: Slot, data: bytes | None) -> None:
+    """After a read from the file: its bytes and stamp, so that the next call can reuse it."""
+    slot.last_bytes = data
+    try:
+        slot.stamp = stamp_of(slot.path) if data is not None else None
+    except OSError:
+        slot.stamp = None
+
+
+class ResidentProjectStores(ProjectStores):
+    """`ProjectStores` whose entries come from, and go back to, the server's slots."""
+
+    def __init__(
+        self, home: str, project_key: str, config: Config, now: float, resident: Resident
+    ) -> None:
+        super().__init__(home, project_key, config, now)
+        self.resident = resident
+        self._slots: dict[str, Slot] = {}
+        self._data: dict[str, bytes] = {}
+        self._committed = False
+
+    def _load(self, name: str) -> _OpenStore:
+        from posttool.lib import paths
+        from posttool.lib.stores import _OpenStore
+
+        paths.ensure_private_dir(self.folder)
+        path = self.path_of(name)
+        try:
+            slot = self.resident.take(path, self.now, STORE_LOCK_TIMEOUT_S)
+        except (LockTimeout, OSError) as exc:
+            log(f"store {name}: lock not acquired ({exc}); read-only for this call")
+            return self._read(name, _OpenStore(path))
+        self._slots[name] = slot
+        opened = _OpenStore(path)
+        opened.lock = slot.lock
+        opened.writable = True
+        entries = slot.current_doc()
+        if entries is not None:
+            field, ttl, _ = store_rules(name, self.config)
+            opened.entries = live_entries(entries, field, ttl, self.now)
+            opened.loaded_bytes = slot.last_bytes
+            return opened
+        opened = self._read(name, opened)
+        remember_read(slot, opened.loaded_bytes)
+        return opened
+
+    def save_all(self) -> None:
+        super().save_all()
+        self._committed = True
+
+    def _write(self, name: str, opened: _OpenStore, data: bytes, entries: dict[str, Any]) -> None:
+        opened.entries = entries
+        self._data[name] = data
+
+    def close(self) -> None:
+        slots, self._slots = self._slots, {}
+        for name, slot in slots.items():
+            opened = self._open.get(name)
+            entries = opened.entries if opened is not None else None
+            committed = self._committed and opened is not None and opened.writable
+            self.resident.give_back(slot, entries, self._data.get(name), committed)
