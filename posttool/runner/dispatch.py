@@ -47,7 +47,17 @@ def dispatch(
 ) -> list[Message]:
     """`run_hook` wraps `run_one` (same arguments) to trace each hook; `posttool explain`."""
     messages: list[Message] = []
-    run = run_hook or run_one
+    frozen: dict[str, _Frozen] = {}
+
+    def run_cached(
+        record: HookRecord,
+        event: Event,
+        state: State,
+        on_timing: Callable[[str, float], None] | None,
+    ) -> Message | None:
+        return run_one(record, event, state, on_timing, frozen)
+
+    run = run_hook or run_cached
     for record in enabled_hooks(hooks, state):
         message = run(record, event, state, on_timing)
         if message is not None:
@@ -60,8 +70,11 @@ def run_one(
     event: Event,
     state: State,
     on_timing: Callable[[str, float], None] | None = None,
+    frozen: dict[str, _Frozen] | None = None,
 ) -> Message | None:
-    snapshot = take_snapshot(record, state)
+    """`frozen`: rollback copies of sections, shared by the hooks of one call (see
+    `take_snapshot`)."""
+    snapshot = take_snapshot(record, state, frozen)
     state.begin_store_snapshots()
     state.hook = record.name
     budget_key = f"{record.name}.budget_ms"
@@ -94,6 +107,9 @@ def run_one(
         restore_snapshot(snapshot, state)
         log(f"hook {record.name}: {failure}")
         return None
+    if frozen is not None:
+        for name in record.writes:
+            frozen.pop(name, None)
     if message is None:
         return None
     if not message.text or not message.text.strip():
@@ -111,10 +127,28 @@ def _default_budget(record: HookRecord, state: State) -> float:
     return state.config.get("runner.hook_budget_ms")
 
 
-def take_snapshot(record: HookRecord, state: State) -> dict[str, Any]:
+def take_snapshot(
+    record: HookRecord, state: State, frozen: dict[str, _Frozen] | None = None
+) -> dict[str, Any]:
+    """The sections the hook declared it writes, the cooldowns and the call facts.
+
+    A section's copy is valid until a hook that declares it succeeds, so the hooks of one call
+    share it through `frozen` (a failed hook is restored to it): twelve hooks of a Read copied
+    the same sections a dozen times. A hook that changes a section it did not declare is not
+    rolled back there, with or without the sharing."""
     doc = state.doc
+    sections: dict[str, Any] = {}
+    for name in record.writes:
+        if name not in doc:
+            continue
+        copy = frozen.get(name) if frozen is not None else None
+        if copy is None:
+            copy = _freeze(doc[name])
+            if frozen is not None and isinstance(copy, _Frozen):
+                frozen[name] = copy
+        sections[name] = copy
     return {
-        "sections": {name: _freeze(doc[name]) for name in record.writes if name in doc},
+        "sections": sections,
         "cooldowns": dict(doc["cooldowns"]),
         "call": _freeze(state.call),  # copy_json here was a quarter of a Read's call
     }

@@ -72,6 +72,27 @@ def test_runs_in_priority_order_and_isolates_a_raising_hook() -> None:
     assert state.doc["counters"]["calls"] == 100  # first's change stayed
 
 
+@hook("file_writer", matcher=".*", priority=0, writes=("files",))
+def file_writer(event: object, state: State) -> Message:
+    state.doc["files"]["kept"] = {"path": "kept"}
+    return Message("wrote")
+
+
+@hook("file_reader", matcher=".*", priority=0, writes=("files",))
+def file_reader(event: object, state: State) -> None:
+    return None
+
+
+def test_a_failed_hook_is_rolled_back_to_what_the_hooks_before_it_left() -> None:
+    """The hooks of one call share section copies: a copy taken before `file_writer` changed
+    `files` must not be what `breaker` is rolled back to."""
+    event, state = setup()
+    hooks = registry_of(file_reader, file_writer, breaker).matching("Read", "PostToolUse")
+    dispatch(hooks, event, state)
+    assert state.doc["files"] == {"kept": {"path": "kept"}}
+    assert "replaced" not in state.doc["info_gain"]
+
+
 def test_three_consecutive_failures_suspend_the_hook() -> None:
     event, state = setup()
     hooks = registry_of(breaker).hooks
