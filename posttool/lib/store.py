@@ -21,6 +21,7 @@ from posttool.lib.text import clean_tree
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
 try:
@@ -197,9 +198,11 @@ class SessionStore:
 
     __slots__ = ("_loaded_bytes", "lock", "path", "read_only", "status")
 
-    def __init__(self, home: str, session_key: str) -> None:
+    def __init__(
+        self, home: str, session_key: str, ensure_dir: Callable[[str], None] | None = None
+    ) -> None:
         folder = paths.sessions_dir(home)
-        paths.ensure_private_dir(folder)
+        (ensure_dir or paths.ensure_private_dir)(folder)
         self.path = os.path.join(folder, f"{session_key}.json")
         self.lock = FileLock(self.path + ".lock")
         self.read_only = False

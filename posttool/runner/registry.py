@@ -239,13 +239,15 @@ ENTRY_POINTS_CACHE = ".entry-points.json"
 ENTRY_POINT_GROUP = "posttool.hooks"
 
 
-def wants_user_hooks(config: Any, home: str) -> bool:
+def wants_user_hooks(
+    config: Any, home: str, find: Callable[[str], list[tuple[str, str]]] | None = None
+) -> bool:
     """Whether config names plug-ins or commands, or an installed package advertises
-    `posttool.hooks`."""
+    `posttool.hooks` (`find`: how to list those, `entry_points` by default)."""
     values = config.values
     if any(values.get(key) for key in USER_HOOK_KEYS):
         return True
-    return bool(entry_points(home))
+    return bool((find or entry_points)(home))
 
 
 def path_stamp() -> list[list[Any]]:

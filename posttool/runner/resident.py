@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 
+from posttool.lib import paths
 from posttool.lib.log import append_metric, log
 from posttool.lib.store import (
     FileLock,
@@ -36,6 +38,7 @@ from posttool.lib.store import (
     write_atomic,
 )
 from posttool.lib.stores import STORE_LOCK_TIMEOUT_S, ProjectStores, live_entries, store_rules
+from posttool.runner import registry
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -43,6 +46,10 @@ if TYPE_CHECKING:
 
     from posttool.lib.config import Config
     from posttool.lib.stores import _OpenStore
+
+
+WRITE_DELAY_S = 0.02  # how long the writer gathers commits before it writes them
+ENTRY_POINTS_MAX_AGE_S = 1.0
 
 
 class Slot:
@@ -95,9 +102,14 @@ class Resident:
     """The slots of one server process and its writer thread (started on first use, so that
     each pre-forked worker has its own)."""
 
-    def __init__(self) -> None:
+    def __init__(self, write_delay_s: float = WRITE_DELAY_S) -> None:
         self._guard = threading.Lock()
         self._slots: dict[str, Slot] = {}
+        self._ensured: set[str] = set()
+        self._checked: dict[str, float] = {}
+        self._entry_points: dict[str, tuple[float, list[tuple[str, str]]]] = {}
+        self._write_delay_s = write_delay_s
+        self._hurry = False  # flush() or close(): write now, without the delay
         self._wake = threading.Condition()
         self._docs: dict[str, Slot] = {}  # slots with bytes to write, oldest first
         self._files: dict[
@@ -107,6 +119,36 @@ class Resident:
         self._writer: threading.Thread | None = None
         self._busy = False
         self._closing = False
+
+    def ensure_dir(self, path: str) -> None:
+        """`paths.ensure_private_dir` once per folder and process: a request stats no folder
+        it has seen. A folder removed later (`state reset`) is made again where a lock file
+        is opened in it."""
+        if path not in self._ensured:
+            paths.ensure_private_dir(path)
+            self._ensured.add(path)
+
+    def entry_points(self, home: str) -> list[tuple[str, str]]:
+        """`registry.entry_points`, looked at most once a second: it stats every folder of
+        sys.path and reads its cache file, on every request otherwise. A plug-in package
+        installed while the server runs is seen within the second."""
+        now = time.monotonic()
+        known = self._entry_points.get(home)
+        if known is not None and now - known[0] < ENTRY_POINTS_MAX_AGE_S:
+            return known[1]
+        found = registry.entry_points(home)
+        self._entry_points[home] = (now, found)
+        return found
+
+    def due(self, what: str, every_s: float) -> bool:
+        """True at most once per `every_s` seconds for `what` (checks a request can skip)."""
+        now = time.monotonic()
+        with self._guard:
+            last = self._checked.get(what)
+            if last is not None and now - last < every_s:
+                return False
+            self._checked[what] = now
+            return True
 
     # --- taking and giving back a document ---------------------------------------------------
 
@@ -193,6 +235,10 @@ class Resident:
                     self._wake.wait()
                 if not (self._docs or self._files or self._metrics):
                     return  # closing, and nothing left
+                if not (self._hurry or self._closing):
+                    # Commits that arrive meanwhile are written with these, once: each rename
+                    # over a file flushes it, and a write per request slowed every request.
+                    self._wake.wait(self._write_delay_s)
                 docs = list(self._docs.values())
                 files = list(self._files.items())
                 metrics = self._metrics
@@ -254,10 +300,15 @@ class Resident:
     def flush(self) -> None:
         """Wait until everything committed so far is written."""
         with self._wake:
-            while self._docs or self._files or self._metrics or self._busy:
-                if self._writer is None or not self._writer.is_alive():
-                    self._start_writer()
-                self._wake.wait(0.05)
+            self._hurry = True
+            self._wake.notify_all()
+            try:
+                while self._docs or self._files or self._metrics or self._busy:
+                    if self._writer is None or not self._writer.is_alive():
+                        self._start_writer()
+                    self._wake.wait(0.05)
+            finally:
+                self._hurry = False
 
     def close(self) -> None:
         """Write everything pending, stop the writer and release every file lock."""
@@ -291,7 +342,7 @@ class ResidentSessionStore(SessionStore):
     """A `SessionStore` whose document comes from, and goes back to, the server's slot."""
 
     def __init__(self, home: str, session_key: str, resident: Resident) -> None:
-        super().__init__(home, session_key)
+        super().__init__(home, session_key, resident.ensure_dir)
         self.resident = resident
         self.slot: Slot | None = None
         self.doc: Any = None
@@ -357,10 +408,9 @@ class ResidentProjectStores(ProjectStores):
         self._committed = False
 
     def _load(self, name: str) -> _OpenStore:
-        from posttool.lib import paths
         from posttool.lib.stores import _OpenStore
 
-        paths.ensure_private_dir(self.folder)
+        self.resident.ensure_dir(self.folder)
         path = self.path_of(name)
         try:
             slot = self.resident.take(path, self.now, STORE_LOCK_TIMEOUT_S)

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from posttool.runner.resident import Resident
 
 EMPTY = "{}"
+SWEEP_CHECK_EVERY_S = 60.0  # `serve`: how often a long-lived process looks at the sweep marker
 SEEN_IDS_CAP = 64
 
 
@@ -64,11 +65,12 @@ def handle(
         home = settle_home(home)
     except (HomeError, OSError):
         return EMPTY  # nowhere posttool may write, not even its log
+    door = door or Door()
     try:
-        ensure_private_dir(home)
+        (door.resident.ensure_dir if door.resident is not None else ensure_private_dir)(home)
         logging_.configure(home)
         clock = time.time() if now is None else now
-        return _handle(data, home, clock, on_timing, environ, door or Door())
+        return _handle(data, home, clock, on_timing, environ, door)
     except Exception as exc:
         log(f"run: internal error {type(exc).__name__}: {exc}{_where(exc)}")
         return EMPTY
@@ -179,7 +181,8 @@ def _handle(
         return EMPTY
     registry = door.registry or load_registry(for_event=(event.tool_name, event.event_name))
     user_hooks: frozenset[str] = frozenset()  # what they say is never held back as said
-    if wants_user_hooks(config, home):
+    find = door.resident.entry_points if door.resident is not None else None
+    if wants_user_hooks(config, home, find):
         from posttool.runner.plugins import with_user_hooks
 
         registry = with_user_hooks(registry, config, home, event.project_root)
@@ -246,7 +249,8 @@ def _handle(
     if recorder is not None:
         append = resident.append_metric if resident is not None else None
         recorder.write(home, event, messages, len(text), started, door.mode, config, append)
-    sweep_if_due(home, time.time(), config)  # file mtimes are wall-clock, never injected
+    if resident is None or resident.due(f"sweep {home}", SWEEP_CHECK_EVERY_S):
+        sweep_if_due(home, time.time(), config)  # file mtimes are wall-clock, never injected
     return answer
 
 
