@@ -110,6 +110,7 @@ class Resident:
         self._entry_points: dict[str, tuple[float, list[tuple[str, str]]]] = {}
         self._write_delay_s = write_delay_s
         self._hurry = False  # flush() or close(): write now, without the delay
+        self._called = False  # the writer was woken for work it has not taken yet
         self._wake = threading.Condition()
         self._docs: dict[str, Slot] = {}  # slots with bytes to write, oldest first
         self._files: dict[
@@ -200,8 +201,7 @@ class Resident:
             with self._wake:
                 self._docs.pop(slot.path, None)
                 self._docs[slot.path] = slot
-                self._start_writer()
-                self._wake.notify()
+                self._call_writer()
         slot.mutex.release()
 
     # --- writes that need no lock --------------------------------------------------------------
@@ -209,16 +209,23 @@ class Resident:
     def keep_last_event(self, home: str, session_key: str, data: bytes, max_bytes: int) -> None:
         with self._wake:
             self._files[(home, session_key)] = (data, max_bytes)
-            self._start_writer()
-            self._wake.notify()
+            self._call_writer()
 
     def append_metric(self, home: str, line: bytes, max_bytes: int) -> None:
         with self._wake:
             self._metrics.append((home, line, max_bytes))
-            self._start_writer()
-            self._wake.notify()
+            self._call_writer()
 
     # --- the writer --------------------------------------------------------------------------
+
+    def _call_writer(self) -> None:
+        """Wake the writer for new work, once per batch (call under _wake): waking it on every
+        commit cost each request a thread switch."""
+        if self._called:
+            return
+        self._called = True
+        self._start_writer()
+        self._wake.notify()
 
     def _start_writer(self) -> None:
         """Start the writer thread in this process if it is not running (call under _wake)."""
@@ -239,6 +246,7 @@ class Resident:
                     # Commits that arrive meanwhile are written with these, once: each rename
                     # over a file flushes it, and a write per request slowed every request.
                     self._wake.wait(self._write_delay_s)
+                self._called = False
                 docs = list(self._docs.values())
                 files = list(self._files.items())
                 metrics = self._metrics
