@@ -274,17 +274,23 @@ class SessionStore:
         """Trim and write the document atomically; skipped when read-only or unchanged."""
         if self.read_only:
             return False
+        data = self.encode(doc, caps, max_bytes)
+        if data == self._loaded_bytes:
+            return False
+        self._write(data)
+        self._loaded_bytes = data
+        return True
+
+    def encode(self, doc: dict[str, Any], caps: dict[str, int] | None, max_bytes: int) -> bytes:
+        """The document trimmed to its caps, as the bytes to write (caps halved while it is over
+        `max_bytes`)."""
         apply_caps(doc, caps)
         data = dump_json(doc)
         if len(data) > max_bytes:
             log(f"state: {self.path} is {len(data)} bytes > {max_bytes}; halving list caps")
             apply_caps(doc, caps, halve=True)
             data = dump_json(doc)
-        if data == self._loaded_bytes:
-            return False
-        self._write(data)
-        self._loaded_bytes = data
-        return True
+        return data
 
     def _write(self, data: bytes) -> None:
         write_atomic(self.path, data)

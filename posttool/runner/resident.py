@@ -25,9 +25,11 @@ from __future__ import annotations
 import os
 import threading
 import time
+from functools import partial
 
 from posttool.lib import paths
 from posttool.lib.log import append_metric, log
+from posttool.lib.schema import apply_caps
 from posttool.lib.store import (
     FileLock,
     LockTimeout,
@@ -42,6 +44,7 @@ from posttool.runner import registry
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
     from posttool.lib.config import Config
@@ -57,6 +60,7 @@ class Slot:
 
     __slots__ = (
         "doc",
+        "encode",
         "guard",
         "in_use",
         "is_session",
@@ -80,13 +84,15 @@ class Slot:
         self.last_bytes: bytes | None = None  # the bytes `doc` was read from or committed as
         self.stamp: bytes | None = None  # the file as the server last wrote or read it
         self.pending: bytes | None = None  # committed, not yet written
+        # committed, not yet encoded: the writer makes the bytes of a batch's last commit once
+        self.encode: Callable[[], bytes] | None = None
         self.in_use = False
 
     def current_doc(self) -> Any:
         """The in-memory document when it is the file's content (call with the lock held)."""
         if self.doc is None:
             return None
-        if self.pending is not None:
+        if self.pending is not None or self.encode is not None:
             return self.doc  # the lock was held since the commit: nobody else wrote
         try:
             return self.doc if stamp_of(self.path) == self.stamp else None
@@ -183,21 +189,37 @@ class Resident:
             raise
         return slot
 
-    def give_back(self, slot: Slot, doc: Any, data: bytes | None, committed: bool) -> None:
+    def give_back(
+        self,
+        slot: Slot,
+        doc: Any,
+        data: bytes | None,
+        committed: bool,
+        encode: Callable[[], bytes] | None = None,
+    ) -> None:
         """End a call's use of `slot`. `committed`: `doc` is the document as the call left it,
-        and `data` its bytes when they differ from the file's (None: nothing to write)."""
+        and `data` its bytes when they differ from the file's (None: nothing to write), or
+        `encode` makes them (the writer calls it, under the slot's mutex)."""
         with slot.guard:
             if committed:
                 slot.doc = doc
                 if data is not None:
                     slot.last_bytes = data
                     slot.pending = data
+                if encode is not None:
+                    slot.encode = encode
             else:
                 slot.doc = None  # a call that stopped half-way may have changed it
+                if slot.encode is not None:
+                    slot.encode = None
+                    log(
+                        f"serve: {slot.path}: a call failed half-way; the state of the calls "
+                        "since the last write is dropped with it"
+                    )
             slot.in_use = False
-            if slot.pending is None:
+            if slot.pending is None and slot.encode is None:
                 slot.lock.release()
-        if committed and data is not None:
+        if committed and (data is not None or encode is not None):
             with self._wake:
                 self._docs.pop(slot.path, None)
                 self._docs[slot.path] = slot
@@ -254,6 +276,7 @@ class Resident:
                 self._busy = True
             try:
                 for slot in docs:
+                    self._encode_slot(slot)
                     self._write_slot(slot)
                 for (home, session_key), (data, max_bytes) in files:
                     keep_last_event(home, session_key, data, max_bytes)
@@ -264,6 +287,22 @@ class Resident:
                 with self._wake:
                     self._busy = False
                     self._wake.notify_all()
+
+    @staticmethod
+    def _encode_slot(slot: Slot) -> None:
+        """Make the bytes of the slot's last commit, while no call changes its document."""
+        with slot.mutex:
+            with slot.guard:
+                encode, slot.encode = slot.encode, None
+            if encode is None:
+                return
+            data = encode()
+            with slot.guard:
+                if data != slot.last_bytes:
+                    slot.last_bytes = data
+                    slot.pending = data
+                elif slot.pending is None and not slot.in_use:
+                    slot.lock.release()  # unchanged after all: nothing to write
 
     def _write_slot(self, slot: Slot) -> None:
         with slot.writing:
@@ -289,7 +328,7 @@ class Resident:
                 slot.pending = None
                 if stamp is None:
                     slot.doc = None  # the file is not what memory holds: read it next time
-                if not slot.in_use:
+                if not slot.in_use and slot.encode is None:
                     slot.lock.release()
 
     @staticmethod
@@ -354,7 +393,7 @@ class ResidentSessionStore(SessionStore):
         self.resident = resident
         self.slot: Slot | None = None
         self.doc: Any = None
-        self.data: bytes | None = None
+        self.encoder: Callable[[], bytes] | None = None
         self.committed = False
 
     def open(
@@ -380,18 +419,20 @@ class ResidentSessionStore(SessionStore):
     def save(
         self, doc: dict[str, Any], caps: dict[str, int] | None = None, max_bytes: int = 262_144
     ) -> bool:
-        changed = super().save(doc, caps, max_bytes)
+        """Commit `doc`: trimmed to its caps now, as `run` does, and encoded by the writer, once
+        for all the calls of a batch (an 18 KB session costs ~0.1 ms to encode)."""
+        if self.read_only:
+            return False
+        apply_caps(doc, caps)
         self.doc = doc
-        self.committed = not self.read_only
-        return changed
-
-    def _write(self, data: bytes) -> None:
-        self.data = data
+        self.encoder = partial(self.encode, doc, caps, max_bytes)
+        self.committed = True
+        return True
 
     def close(self) -> None:
         slot, self.slot = self.slot, None
         if slot is not None:
-            self.resident.give_back(slot, self.doc, self.data, self.committed)
+            self.resident.give_back(slot, self.doc, None, self.committed, self.encoder)
 
 
 def remember_read(slot: Slot, data: bytes | None) -> None:
