@@ -253,11 +253,27 @@ def test_a_waiter_that_wins_a_deleted_lock_file_starts_over(home: Path) -> None:
         time.sleep(0.005)
     remover.release_and_delete()
     newcomer = FileLock(path)
-    newcomer.acquire(5.0)
-    time.sleep(0.2)  # room for the waiter to (wrongly) go on with the deleted file
-    assert not won.is_set(), "two holders at once"
-    newcomer.release()
+    came = threading.Event()
+
+    def come() -> None:
+        newcomer.acquire(30.0)
+        came.set()
+
+    other = threading.Thread(target=come)
+    other.start()
+    # Either may lock the new file first (the waiter retries at once); never both at a time.
+    while not (won.is_set() or came.is_set()):
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    time.sleep(0.2)  # room for the other one to (wrongly) go on as well
+    assert not (won.is_set() and came.is_set()), "two holders at once"
+    first, second, second_done = (
+        (waiter, newcomer, came) if won.is_set() else (newcomer, waiter, won)
+    )
+    assert first.fd is not None and os.fstat(first.fd).st_ino == os.stat(path).st_ino
+    first.release()
     thread.join(30)
-    assert won.is_set()
-    assert os.fstat(waiter.fd).st_ino == os.stat(path).st_ino
-    waiter.release()
+    other.join(30)
+    assert second_done.is_set()
+    assert second.fd is not None and os.fstat(second.fd).st_ino == os.stat(path).st_ino
+    second.release()
