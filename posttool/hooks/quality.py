@@ -113,8 +113,11 @@ def verification_reminder(event: Event, state: State) -> Message | None:
 
     if not code_target(event, state):
         return None
+    from posttool.lib.verification import agent_key, agent_record, covering_run
+
     verification = state.doc["verification"]
-    streak = _longest_fail_streak(verification, state.cfg("fix_iterations"))
+    agent = agent_key(event)
+    streak = _longest_fail_streak(verification, state.cfg("fix_iterations"), agent)
     if streak is not None:
         key = f"fix:{streak['call']}"
         if state.ready(key, calls=state.cfg("fix_cooldown_calls")):
@@ -127,33 +130,38 @@ def verification_reminder(event: Event, state: State) -> Message | None:
                 "action",
                 key=f"{key}:{streak['n']}",  # a further failure is a new fact
             )
-    edits = verification["edits_since_verify"]
+    # The agent's own edits and checks: each agent has its own context and its own task.
+    record = agent_record(verification, agent)
+    edits = record["edits"]
     if edits < state.cfg("edits_threshold"):
         return None
-    if not state.ready("unverified", calls=state.cfg("cooldown_calls")):
+    cooldown_key = f"unverified:{agent}" if agent else "unverified"
+    if not state.ready(cooldown_key, calls=state.cfg("cooldown_calls")):
         return None
-    state.mark("unverified")
-    command = one_line(verification["last_test_cmd"], 60)
+    state.mark(cooldown_key)
+    command = one_line(covering_run(record), 60)
     check = f"`{command}`" if command else "the relevant tests or checks"
     # Said once per stretch of unverified edits: the facts change only when a check runs.
     return Message(
         f"{edits} code edits since the last test/build/lint run; run {check} before calling "
         "this done.",
         "warn",
-        key=f"unverified:{verification['last_verify_call']}",
+        key=f"unverified:{agent}:{record['verify_call']}",
     )
 
 
-def _longest_fail_streak(verification: dict, threshold: int) -> dict | None:
-    """The test run that has failed most often (at least `threshold` times) with edits in
-    between and has not passed since; counts are per run (`commands.run_under_test`), so failures of
-    different commands never add up."""
+def _longest_fail_streak(verification: dict, threshold: int, agent: str = "") -> dict | None:
+    """The test run of this agent that has failed most often (at least `threshold` times) with
+    edits in between and has not passed since; counts are per run (`commands.run_under_test`),
+    so failures of different commands never add up."""
     streaks = verification.get("fail_streaks")
     if not isinstance(streaks, dict):
         return None
     best = None
     for streak in streaks.values():
         if not isinstance(streak, dict) or not isinstance(streak.get("n"), int):
+            continue
+        if streak.get("agent", "") != agent:
             continue
         if streak["n"] >= threshold and (best is None or streak["n"] >= best["n"]):
             best = streak

@@ -93,7 +93,19 @@ ERROR_RECORD = {
 }
 # A test run's failures since it last passed, counted like `fix_iterations` (one per failure with
 # edits before it), keyed by `commands.run_under_test`; `cmd` is the command as last run.
-FAIL_STREAK = {"n": 0, "call": Nullable(int), "cmd": ""}
+FAIL_STREAK = {"n": 0, "call": Nullable(int), "cmd": "", "agent": ""}
+# One agent's (`""`: the main model) code edits since its last check (`test_edits` of them to
+# test files), and its last test runs
+# (`whole`: the run checks the whole project; else `targets`, see lib/verification.py).
+TEST_RUN = {"cmd": "", "whole": False, "targets": ListOf(str)}
+AGENT_CHECKS = {
+    "edits": 0,
+    "test_edits": 0,
+    "files": ListOf(str),
+    "verify_call": Nullable(int),
+    "runs": ListOf(TEST_RUN),
+    "last": 0,
+}
 SCAN_RECORD = {"hash": "", "findings": ListOf(list), "complex": ListOf(list)}
 HEALTH_RECORD = {
     "runs": 0,
@@ -146,6 +158,7 @@ SESSION_TEMPLATE: dict[str, Any] = {
         "files_since_verify": ListOf(str),
         "fix_iterations": 0,
         "fail_streaks": MapOf(FAIL_STREAK),
+        "agents": MapOf(AGENT_CHECKS),
     },
     "ui": {"edits_since_shot": 0, "files": ListOf(str), "last_screenshot_call": Nullable(int)},
     "confidence": {
@@ -184,6 +197,7 @@ DEFAULT_CAPS: dict[str, int] = {
     "libraries": 100,
     "verification.files_since_verify": 20,
     "verification.fail_streaks": 10,
+    "verification.agents": 10,
     "ui.files": 10,
     "confidence.pending": 20,
     "confidence.history": 20,
@@ -316,6 +330,11 @@ def apply_caps(
         verification.get("fail_streaks", {}),
         cap("verification.fail_streaks"),
         key=lambda kv: kv[1]["call"] or 0,
+    )
+    verification["agents"] = _keep_largest(
+        verification.get("agents", {}),
+        cap("verification.agents"),
+        key=lambda kv: kv[1].get("last", 0) if isinstance(kv[1], dict) else 0,
     )
     doc["ui"]["files"] = doc["ui"]["files"][-cap("ui.files") :]
     confidence = doc["confidence"]

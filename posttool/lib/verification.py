@@ -1,0 +1,171 @@
+"""Per agent: the code it edited since it last checked its work, and the test runs it made.
+
+verification_reminder speaks to the agent that made the edit (the main model, or one sub-agent
+with its own context), so "N code edits since the last check" counts that agent's edits and the
+command it suggests is one that agent ran and that plausibly covers those edits (issue 7: a
+sub-agent was told to run another task's `npx vitest run test/config/deal-defaults.test.ts`).
+
+Records live in `verification.agents` (key: the sub-agent's id, `""` for the main model).
+Imported only for edits and check commands.
+"""
+
+from __future__ import annotations
+
+import os
+
+from posttool.lib.commands import OUTPUT_ONLY_WORDS, VERIFICATION_KINDS, segment_kind
+from posttool.lib.schema import AGENT_CHECKS, coerce, default_of
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from posttool.lib.commands import CommandFacts
+    from posttool.lib.event import Event
+
+MAX_FILES = 20  # edited files remembered per agent
+MAX_RUNS = 5  # test runs remembered per agent
+# Words of a check command that name the runner, not what it checks.
+RUNNER_WORDS = frozenset({"test", "tests", "run", "exec", "--", "check", "build"})
+# A target that is the whole suite: `go test ./...`, `pytest tests`, `npm test -- .`
+WHOLE_SUITE_TARGETS = frozenset({".", "./...", "...", "./", "test", "tests", "spec", "__tests__"})
+TEST_PREFIXES = ("test_", "tests_")
+TEST_SUFFIXES = ("_test", "_spec", "-test", "-spec")
+
+
+def agent_key(event: Event) -> str:
+    return event.subagent_id or ""
+
+
+def agent_record(verification: dict[str, Any], key: str) -> dict[str, Any]:
+    """The agent's record, created on first use (a session file from before the field has no
+    `agents` map; a hand-edited one is reshaped)."""
+    agents = verification.get("agents")
+    if not isinstance(agents, dict):
+        agents = verification["agents"] = {}
+    record = agents.get(key)
+    if not isinstance(record, dict):
+        record = default_of(AGENT_CHECKS)
+    elif set(record) != set(AGENT_CHECKS):
+        record = coerce(record, AGENT_CHECKS)
+    agents[key] = record
+    return record
+
+
+def record_edit(verification: dict[str, Any], event: Event, is_test: bool) -> None:
+    record = agent_record(verification, agent_key(event))
+    record["edits"] += 1
+    record["test_edits"] += int(is_test)
+    record["last"] = event.call_index
+    path = event.path_key or ""
+    files = record["files"]
+    if path in files:
+        files.remove(path)
+    files.append(path)
+    del files[:-MAX_FILES]
+
+
+def record_check(verification: dict[str, Any], event: Event, facts: CommandFacts) -> bool:
+    """A test/build/lint run by this agent: its edits are checked; a test run is remembered
+    with what it covers. True when every edit it checks was to a test file: a test written
+    before the code (TDD) is expected to fail its first run."""
+    record = agent_record(verification, agent_key(event))
+    tests_first = record["edits"] > 0 and record["test_edits"] == record["edits"]
+    record.update(
+        edits=0, test_edits=0, files=[], verify_call=event.call_index, last=event.call_index
+    )
+    if "test" not in facts.kinds:
+        return tests_first
+    runs = [run for run in record["runs"] if run.get("cmd") != event.cmd_norm]
+    targets = check_targets(facts, event.cwd)
+    runs.append({"cmd": event.cmd_norm, "whole": targets is None, "targets": targets or []})
+    record["runs"] = runs[-MAX_RUNS:]
+    return tests_first
+
+
+def check_targets(facts: CommandFacts, cwd: str) -> list[str] | None:
+    """What the check segments of a command name (absolute paths for path-like words, the word
+    itself for a name filter), or None when one of them checks the whole project: `npm test`,
+    `make test`, `go test ./...`, `pytest tests`, a whole `npm run build`."""
+    targets: list[str] = []
+    for words in facts.words:
+        if words[:1] == ["cd"] and len(words) == 2:
+            cwd = _absolute(words[1], cwd, force=True)
+        if not words or segment_kind(words) not in VERIFICATION_KINDS:
+            continue
+        named = _named_targets(words)
+        if not named:
+            return None
+        for word in named:
+            if word.rstrip("/") in WHOLE_SUITE_TARGETS:
+                return None
+            targets.append(_absolute(word, cwd))
+    return targets
+
+
+def _named_targets(words: list[str]) -> list[str]:
+    """The arguments of a check segment that name what it checks: not the tool, its
+    subcommands, a JS runner's script name, options or output redirections."""
+    rest = words[1:]
+    if words[0] in ("npm", "yarn", "pnpm", "bun") and rest[:1] in (["run"], ["run-script"]):
+        rest = rest[2:]  # `npm run test:offline -- a.test.ts`: the script name is not a target
+    named = []
+    for word in rest:
+        if word.startswith("-") or word in RUNNER_WORDS or word in OUTPUT_ONLY_WORDS:
+            continue
+        if ">" in word or "=" in word:
+            continue
+        named.append(word.split("::")[0])
+    return named
+
+
+def _absolute(word: str, cwd: str, force: bool = False) -> str:
+    if not force and "/" not in word and "\\" not in word and "." not in word:
+        return word  # a name filter (`-k deal_defaults`, `cargo test parser`)
+    if word.endswith("/..."):
+        word = word[:-4]
+    path = word if os.path.isabs(word) or not cwd else os.path.join(cwd, word)
+    return os.path.normcase(os.path.normpath(path))
+
+
+def covering_run(record: dict[str, Any]) -> str:
+    """The most recent test command of this agent that plausibly covers every file it edited
+    since its last check ('' when none does)."""
+    files = [f for f in record["files"] if f]
+    for run in reversed(record["runs"]):
+        if not isinstance(run, dict) or not run.get("cmd"):
+            continue
+        if run.get("whole") or all(_covered(f, run.get("targets") or []) for f in files):
+            return str(run["cmd"])
+    return ""
+
+
+def _covered(path: str, targets: list[str]) -> bool:
+    """A target is the file, a folder holding it, or a test of the same name
+    (`test/config/deal-defaults.test.ts` for `src/config/deal-defaults.ts`)."""
+    name = _subject(path)
+    for target in targets:
+        if path == target or path.startswith(target.rstrip("/\\") + os.sep):
+            return True
+        other = _subject(target)
+        if name and other and _same_subject(name, other):
+            return True
+    return False
+
+
+def _same_subject(a: str, b: str) -> bool:
+    """`deal-defaults` and `deal-defaults`; `stretch` and `stretching` (4 letters or more)."""
+    return a == b or (min(len(a), len(b)) >= 4 and (a in b or b in a))
+
+
+def _subject(path: str) -> str:
+    """What a file is about: its name without folders, extensions and test markers
+    (`test_stretch.py` → `stretch`, `deal-defaults.test.ts` → `deal-defaults`)."""
+    stem = os.path.basename(path.replace("\\", "/")).lower().split(".", 1)[0]
+    for prefix in TEST_PREFIXES:
+        if stem.startswith(prefix):
+            stem = stem[len(prefix) :]
+    for suffix in TEST_SUFFIXES:
+        if stem.endswith(suffix):
+            stem = stem[: -len(suffix)]
+    return stem
