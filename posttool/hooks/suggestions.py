@@ -297,19 +297,32 @@ def _delegate(event: Event, state: State) -> tuple[str, str] | None:
 
 
 def _docs_lookup(event: Event, state: State) -> tuple[str, str] | None:
-    """An API-mismatch error. A module it names must be a library: recorded in `libraries`, or
-    neither in the standard library nor one of the session's own files (a local `app.py` that
-    lacks an attribute is a bug in the project, not a version question)."""
+    """An API-mismatch error about an installed library. A module it names must not be the
+    project's own (a file the session touched, a package under the project root or its `src/`,
+    or the file the ImportError names is in the project): the project's own absolute imports
+    are recorded in `libraries` too, and its module lacking a name is a bug, not a version
+    question. Nor the standard library, unless recorded. A mismatch naming no module needs
+    evidence of a library (`awareness.library_evidence`)."""
     from posttool.lib import awareness
 
-    found = awareness.api_mismatch(event.error_body or event.error_text)
+    body = event.error_body or event.error_text
+    found = awareness.api_mismatch(body)
     if found is None:
         return None
     excerpt, module = found
-    if module and module not in state.doc["libraries"]:
-        files = state.doc["files"]
-        if awareness.is_stdlib(module) or awareness.is_project_module(module, files):
+    libraries = state.doc["libraries"]
+    root = event.project_root
+    if module:
+        if (
+            awareness.is_project_module(module, state.doc["files"])
+            or awareness.is_module_under_root(module, root)
+            or awareness.error_file_in_project(excerpt, root)
+        ):
             return None
+        if module not in libraries and awareness.is_stdlib(module):
+            return None
+    elif not awareness.library_evidence(body, excerpt, libraries):
+        return None
     return f"docs_lookup:{module or '-'}", (
         f"API mismatch ({one_line(excerpt, 80)}). Check the installed version's documentation "
         "(web search, or `pip show`/`npm ls` for the version) instead of guessing."

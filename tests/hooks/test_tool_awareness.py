@@ -60,7 +60,11 @@ MUST_FIRE: list[tuple[str, Case, str]] = [
     ),
     (
         "docs_lookup_keyword",
-        lambda s: api_error(s, "TypeError: get() got an unexpected keyword argument 'timeout_s'"),
+        lambda s: api_error(
+            s,
+            '  File "/venv/lib/python3.12/site-packages/requests/api.py", line 73, in get\n'
+            "TypeError: Session.request() got an unexpected keyword argument 'timeout_s'",
+        ),
         "unexpected keyword argument 'timeout_s'",
     ),
     (
