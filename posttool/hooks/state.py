@@ -441,5 +441,6 @@ def _append_tool_record(event: Event, state: State, sig: str | None) -> None:
             "sig": sig,
             "pair": pair,
             "unchanged": bool(state.call["read_unchanged"]),
+            "agent": event.subagent_id or "",
         }
     )

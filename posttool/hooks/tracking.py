@@ -31,8 +31,11 @@ SIMILAR_EXCLUDED_KINDS = frozenset({"test", "git_commit", "git_push"})
 
 
 def _records(state: State) -> list[dict[str, Any]]:
-    """`recent_tools`, oldest first; includes this call's record once state_updater ran."""
-    return state.doc["recent_tools"]
+    """The main model's calls in `recent_tools`, oldest first; includes this call's record once
+    state_updater ran. Both hooks of the family speak to the main model only, and what a
+    sub-agent read, ran or edited is not in its context: three reads of a file by an Explore
+    agent are not the main model re-reading it."""
+    return [r for r in state.doc["recent_tools"] if not r.get("agent")]
 
 
 def _current_record(state: State) -> dict[str, Any] | None:
@@ -226,7 +229,8 @@ def _repeat_error(event: Event, state: State) -> tuple[str, Message] | None:
 
     excerpt = one_line(error_line(event.error_body or event.error_text), 100).replace("`", "'")
     first = same[0]["c"]
-    edited = any(r["c"] > first and r["fam"] in EDIT_FAMILIES and r["ok"] for r in window)
+    everyone = state.doc["recent_tools"]  # a sub-agent's fix is an edit between the runs too
+    edited = any(r["c"] > first and r["fam"] in EDIT_FAMILIES and r["ok"] for r in everyone)
     if edited:
         text = (
             f"{len(same)} edit→run cycles ended in the same error: `{excerpt}`. Re-read the "
@@ -245,7 +249,8 @@ def _reread(event: Event, state: State) -> tuple[str, Message] | None:
     if not (event.ok and event.read_is_complete and state.call.get("read_unchanged") and key):
         return None
     window = _records(state)[-state.cfg("window_calls") :]
-    last_edit = max((r["c"] for r in window if _is_edit(r, key)), default=0)
+    everyone = state.doc["recent_tools"]  # an edit by a sub-agent changes the file too
+    last_edit = max((r["c"] for r in everyone if _is_edit(r, key)), default=0)
     reads = [
         r
         for r in window

@@ -54,6 +54,7 @@ TOOL_RECORD = {
     "sig": Nullable(str),
     "pair": Nullable(list),
     "unchanged": False,
+    "agent": "",  # the sub-agent that made the call; "" for the main model
 }
 FILE_RECORD = {
     "path": "",

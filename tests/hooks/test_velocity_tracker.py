@@ -127,6 +127,18 @@ SILENT = {
     "Edit x→y then y→z": [edit("x", "y"), edit("y", "z")],
     "Edit x→y in one file, y→x in another": [edit("x", "y", "a.py"), edit("y", "x", "b.py")],
     "fixture 05 five times (not a detector)": [("05", {})] * 5,
+    # Issue 7: what a sub-agent read or ran is not in the main model's context.
+    "02 by the main model, twice by a sub-agent, once more by the main": [
+        F02,
+        read(**SUB_AGENT),
+        read(**SUB_AGENT),
+        F02,
+    ],
+    "06 twice in a sub-agent, then once in the main model": [
+        ("06", SUB_AGENT),
+        ("06", SUB_AGENT),
+        F06,
+    ],
 }
 
 
@@ -309,3 +321,13 @@ def test_any_error_three_times_is_a_repeat(name: str, detail: str) -> None:
     excerpt = texts[2].split("`", 2)[1]
     assert len(excerpt) <= 100
     assert excerpt.rstrip("…") in " ".join(last_line.split())
+
+
+def test_a_sub_agents_fix_between_runs_is_an_edit(session: Session) -> None:
+    answers = session.play([F06, edit("a", "b", **SUB_AGENT), F06, F06])
+    assert "3 edit→run cycles ended in the same error" in answers[-1]
+
+
+def test_a_sub_agents_edit_between_reads_starts_the_count_again(session: Session) -> None:
+    answers = session.play([F02, F02, edit("a", "b", **SUB_AGENT), F02])
+    assert not any(LABEL in answer for answer in answers)
