@@ -69,7 +69,7 @@ def _learn_failure(event: Event, state: State) -> Message | None:
     sig = state.call.get("error_sig") or event.error_sig
     if not sig:
         return None
-    text, excerpt = lesson_text(event, sig)
+    text, excerpt = lesson_text(event, sig, state.doc["files"])
     store = state.store("lessons")
     entry = store.get(sig)
     session = event.session_key
@@ -200,8 +200,9 @@ def _ruff_message(state: State, event: Event, code: str) -> str:
     return ""
 
 
-def lesson_text(event: Event, sig: str) -> tuple[str, str]:
-    """(lesson, excerpt) for a failure: the first matching pattern of spec §4.20."""
+def lesson_text(event: Event, sig: str, files: dict[str, object] | None = None) -> tuple[str, str]:
+    """(lesson, excerpt) for a failure: the first matching pattern of spec §4.20. `files` are
+    the session's, to tell the project's own modules from installed ones."""
     text = event.error_text
     found = _missing_module(text)
     if found:
@@ -217,10 +218,10 @@ def lesson_text(event: Event, sig: str) -> tuple[str, str]:
         r"ImportError: cannot import name '(\w+)' from '([\w.]+)'", text
     )
     if match:
-        return (
-            f"`{match[2]}` has no `{match[1]}` in the installed version.",
-            _line_at(text, match.start()),
-        )
+        line = _line_at(text, match.start())
+        if _is_own_module(match[2], line, event, files or {}):
+            return f"`{match[2]}` is the project's own module and has no `{match[1]}`.", line
+        return f"`{match[2]}` has no `{match[1]}` in the installed version.", line
     at = text.find(": command not found")
     if at > 0 and not text[at - 1].isspace():
         # the token before the literal; a regex like `(\S+): command not found` would be
@@ -249,6 +250,18 @@ def lesson_text(event: Event, sig: str) -> tuple[str, str]:
     from posttool.lib.diagnostics import error_line
 
     return sig, one_line(error_line(event.error_body or text), LESSON_CHARS)
+
+
+def _is_own_module(module: str, line: str, event: Event, files: dict[str, object]) -> bool:
+    """The module is the project's code, not an installed library (see tool_awareness)."""
+    from posttool.lib import awareness
+
+    top = module.split(".")[0]
+    return (
+        awareness.is_project_module(top, files)
+        or awareness.is_module_under_root(top, event.project_root)
+        or awareness.error_file_in_project(line.strip(), event.project_root)
+    )
 
 
 def _line_starting(text: str, prefix: str) -> int:

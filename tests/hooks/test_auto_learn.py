@@ -276,6 +276,16 @@ LESSONS = {
         "Exit code 1\nImportError: cannot import name 'thing' from 'pkg.mod' (/x/mod.py)",
         "`pkg.mod` has no `thing` in the installed version.",
     ),
+    "cannot import name from the project's own module": (
+        "Exit code 1\nImportError: cannot import name 'main' from 'mcp_venus_os.__main__' "
+        "(/home/dev/proj/src/mcp_venus_os/__main__.py)",
+        "`mcp_venus_os.__main__` is the project's own module and has no `main`.",
+    ),
+    "cannot import name from an installed copy in the project's venv": (
+        "Exit code 1\nImportError: cannot import name 'x' from 'pydantic' "
+        "(/home/dev/proj/.venv/lib/python3.12/site-packages/pydantic/__init__.py)",
+        "`pydantic` has no `x` in the installed version.",
+    ),
     "command not found": (
         "Exit code 127\nbash: line 1: fdfind: command not found",
         "`fdfind` is not on PATH here.",
