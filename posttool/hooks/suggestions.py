@@ -57,6 +57,13 @@ def dev_toolchain_suggest(event: Event, state: State) -> Message | None:
     # checker is its own choice, and naming one it does not use was the false half of this hook.
     roles = state.cfg("roles")
     missing = [(role, command) for role, command in missing if role in roles]
+    if missing:  # and only a tool the project evidently uses (a config, its package.json…)
+        text = event.content_after or event.new_text or ""
+        missing = [
+            (role, command)
+            for role, command in missing
+            if toolchains.in_use(group.get(role), event.file_path, event.project_root, text)
+        ]
     name = group["group"]
     if not missing or not state.ready(name.lower(), seconds=state.cfg("cooldown_s")):
         return None
