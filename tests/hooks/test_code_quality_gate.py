@@ -71,6 +71,29 @@ class Base(ABC):
     def run(self):
         raise NotImplementedError
 """
+BASE_STORE = """\
+class BaseStore:
+    def get(self, key):
+        raise NotImplementedError
+"""
+PROTOCOL = """\
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> float:
+        raise NotImplementedError
+"""
+SUBCLASSED = """\
+class Shape:
+    def area(self):
+        raise NotImplementedError
+
+
+class Square(Shape):
+    def area(self):
+        return 4
+"""
 LOOP_JS = """\
 export async function load(ids) {
   const out = [];
@@ -147,6 +170,15 @@ MUST_FIRE: list[tuple[str, Case, str]] = [
         "- L2 placeholder: `raise NotImplementedError` is a stub",
     ),
     (
+        "placeholder_in_a_plain_class",
+        lambda s: write(
+            s,
+            "svc.py",
+            "class Billing:\n    def charge(self):\n        raise NotImplementedError\n",
+        ),
+        "- L3 placeholder",
+    ),
+    (
         "placeholder_rust",
         lambda s: write(s, "lib.rs", "fn run() -> u32 {\n    todo!()\n}\n"),
         "- L2 placeholder",
@@ -204,6 +236,10 @@ MUST_NOT_FIRE: list[tuple[str, Case]] = [
         lambda s: write(s, "tests/test_svc.py", "def test_x():\n    raise NotImplementedError\n"),
     ),
     ("abstractmethod_stub", lambda s: write(s, "base.py", ABSTRACT)),
+    # A base class's `raise NotImplementedError` is the design: subclasses override it.
+    ("base_class_method", lambda s: write(s, "store.py", BASE_STORE)),
+    ("protocol_method", lambda s: write(s, "ports.py", PROTOCOL)),
+    ("subclassed_in_the_same_module", lambda s: write(s, "shapes.py", SUBCLASSED)),
     (
         "same_finding_within_30_min",
         lambda s: (
