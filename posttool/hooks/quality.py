@@ -217,10 +217,12 @@ def ui_verification_gate(event: Event, state: State) -> Message | None:
 
 
 def _is_ui_edit(event: Event, state: State) -> bool:
+    """A UI file outside the skip paths and the test paths: a component test's `className` or
+    an HTML fixture under `tests/` is checked by running the tests, not by looking."""
+    from posttool.lib.paths_match import is_skip_path, is_test_path, match_path
 
-    from posttool.lib.paths_match import is_skip_path, match_path
-
-    if not event.file_path or is_skip_path(state, match_path(event)):
+    path = match_path(event)
+    if not event.file_path or is_skip_path(state, path) or is_test_path(state, path):
         return False
     extensions = state.cfg("ui_extensions")
     if event.ext in extensions:
