@@ -72,7 +72,9 @@ def assumption_check(event: Event, state: State) -> Message | None:
     limit = state.cfg("max_findings")
     cooldown = state.cfg("cooldown_s")
     taken: list[tuple[int | None, str, str]] = []
-    for line_no, rule, text in find_assumptions(added):
+    after = event.content_after
+    file_lines = after.splitlines() if after is not None else None
+    for line_no, rule, text in find_assumptions(added, file_lines):
         if len(taken) >= limit:
             break
         if any(rule == r for _, r, _ in taken):
