@@ -127,7 +127,8 @@ def _update_files(event: Event, state: State) -> None:
         record["creates"] += 1
     else:
         record["edits"] += 1
-    state.call["revert_of"] = _undone_call(record["pairs"], pair)
+    undone = _undone_call(record["pairs"], pair)
+    state.call["revert_of"] = None if undone is None or _removes_debug_output(event) else undone
     record["pairs"].append(pair)
     record["last_edit_call"] = c
     record["edit_calls"].append(c)
@@ -146,6 +147,17 @@ def _edit_pair(event: Event) -> list[Any]:
         old = h(event.content_before or "") if kind == "update" else None
         return ["w", old, h(event.content_after or ""), c]
     return ["e", h(event.old_text), h(event.new_text), c]
+
+
+def _removes_debug_output(event: Event) -> bool:
+    """The undoing edit only takes out temporary debug output the earlier one added (a print
+    added to look at a value, then removed): cleanup, not going back and forth."""
+    from posttool.lib.linechecks import removes_only_debug_output
+
+    if event.family == "edit":
+        return removes_only_debug_output(event.old_text or "", event.new_text or "")
+    before, after = event.content_before, event.content_after
+    return before is not None and after is not None and removes_only_debug_output(before, after)
 
 
 def _undone_call(pairs: list[list[Any]], pair: list[Any]) -> int | None:
