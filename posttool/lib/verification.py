@@ -84,13 +84,13 @@ def record_check(verification: dict[str, Any], event: Event, facts: CommandFacts
 
 
 def check_targets(facts: CommandFacts, cwd: str) -> list[str] | None:
-    """What the check segments of a command name (absolute paths for path-like words, the word
-    itself for a name filter), or None when one of them checks the whole project: `npm test`,
-    `make test`, `go test ./...`, `pytest tests`, a whole `npm run build`."""
+    """What the check segments of a command name, as absolute paths; None when one of them
+    checks the whole project: `npm test`, `make test`, `go test ./...`, `pytest tests`, a whole
+    `npm run build`."""
     targets: list[str] = []
     for words in facts.words:
         if words[:1] == ["cd"] and len(words) == 2:
-            cwd = _absolute(words[1], cwd, force=True)
+            cwd = _absolute(words[1], cwd)
         if not words or segment_kind(words) not in VERIFICATION_KINDS:
             continue
         named = _named_targets(words)
@@ -119,9 +119,10 @@ def _named_targets(words: list[str]) -> list[str]:
     return named
 
 
-def _absolute(word: str, cwd: str, force: bool = False) -> str:
-    if not force and "/" not in word and "\\" not in word and "." not in word:
-        return word  # a name filter (`-k deal_defaults`, `cargo test parser`)
+def _absolute(word: str, cwd: str) -> str:
+    """The word as a path from `cwd`. A name filter (`-k deal_defaults`, `cargo test parser`,
+    Django's `manage.py test orders`) becomes a path too: its name is what `_covered` compares,
+    and a folder of that name holds what it tests."""
     if word.endswith("/..."):
         word = word[:-4]
     path = word if os.path.isabs(word) or not cwd else os.path.join(cwd, word)

@@ -169,7 +169,8 @@ def test_check_targets() -> None:
     assert targets("npm run build && npm run test:offline -- test/a.test.ts") is None
     assert targets("npm run test:offline -- test/a.test.ts 2>&1 | tail") == ["/p/test/a.test.ts"]
     assert targets("npx vitest run test/a.test.ts --reporter=verbose") == ["/p/test/a.test.ts"]
-    assert targets("pytest tests/test_a.py::test_x -k add") == ["/p/tests/test_a.py", "add"]
+    assert targets("pytest tests/test_a.py::test_x -k add") == ["/p/tests/test_a.py", "/p/add"]
+    assert targets("python manage.py test orders") == ["/p/manage.py", "/p/orders"]
     assert targets("go test ./internal/...") == ["/p/internal"]
     assert targets("cd api && go test ./store") == ["/p/api/store"]
 
@@ -186,3 +187,11 @@ def test_any_command_and_files_give_a_suggestion_or_none(command: str, files: li
     found = check_targets(CommandFacts(command), "/p")
     run = {"cmd": command, "whole": found is None, "targets": found or []}
     assert covering_run({"files": files, "runs": [run]}) in ("", command)
+
+
+def test_a_django_app_label_covers_the_apps_files(session: Session) -> None:
+    bash(session, "python manage.py test orders", "Ran 12 tests in 0.3s\n\nOK")
+    out = ""
+    for i in range(5):
+        out = write(session, f"orders/views{i}.py", f"X = {i}\n")
+    assert "run `python manage.py test orders` before" in reminder(out)
