@@ -96,12 +96,13 @@ ERROR_RECORD = {
 # edits before it), keyed by `commands.run_under_test`; `cmd` is the command as last run.
 FAIL_STREAK = {"n": 0, "call": Nullable(int), "cmd": "", "agent": ""}
 # One agent's (`""`: the main model) code edits since its last check (`test_edits` of them to
-# test files), and its last test runs
+# test files, `new_tests` test files created), and its last test runs
 # (`whole`: the run checks the whole project; else `targets`, see lib/verification.py).
 TEST_RUN = {"cmd": "", "whole": False, "targets": ListOf(str)}
 AGENT_CHECKS = {
     "edits": 0,
     "test_edits": 0,
+    "new_tests": 0,
     "files": ListOf(str),
     "verify_call": Nullable(int),
     "runs": ListOf(TEST_RUN),

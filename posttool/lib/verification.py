@@ -56,6 +56,7 @@ def record_edit(verification: dict[str, Any], event: Event, is_test: bool) -> No
     record = agent_record(verification, agent_key(event))
     record["edits"] += 1
     record["test_edits"] += int(is_test)
+    record["new_tests"] += int(is_test and event.write_kind == "create")
     record["last"] = event.call_index
     path = event.path_key or ""
     files = record["files"]
@@ -67,12 +68,18 @@ def record_edit(verification: dict[str, Any], event: Event, is_test: bool) -> No
 
 def record_check(verification: dict[str, Any], event: Event, facts: CommandFacts) -> bool:
     """A test/build/lint run by this agent: its edits are checked; a test run is remembered
-    with what it covers. True when every edit it checks was to a test file: a test written
-    before the code (TDD) is expected to fail its first run."""
+    with what it covers. True when the edits it checks wrote a new test file and touched only
+    tests: a test written before the code (TDD) is expected to fail its first run. Edits of
+    existing tests alone are a fix of those tests, whose failures count."""
     record = agent_record(verification, agent_key(event))
-    tests_first = record["edits"] > 0 and record["test_edits"] == record["edits"]
+    tests_first = record["new_tests"] > 0 and record["test_edits"] == record["edits"]
     record.update(
-        edits=0, test_edits=0, files=[], verify_call=event.call_index, last=event.call_index
+        edits=0,
+        test_edits=0,
+        new_tests=0,
+        files=[],
+        verify_call=event.call_index,
+        last=event.call_index,
     )
     if "test" not in facts.kinds:
         return tests_first

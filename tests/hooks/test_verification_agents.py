@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from posttool.lib.commands import CommandFacts
 from posttool.lib.verification import check_targets, covering_run
 from tests.conftest import Session
-from tests.hooks.quality_payloads import bash, bash_fail, labelled, write
+from tests.hooks.quality_payloads import bash, bash_fail, edit, labelled, write
 
 HOOK = "verification_reminder"
 DEBUG = {"agent_id": "a-debug", "agent_type": "debug-specialist"}
@@ -195,3 +195,13 @@ def test_a_django_app_label_covers_the_apps_files(session: Session) -> None:
     for i in range(5):
         out = write(session, f"orders/views{i}.py", f"X = {i}\n")
     assert "run `python manage.py test orders` before" in reminder(out)
+
+
+def test_fixing_an_existing_test_counts_its_first_failure(session: Session) -> None:
+    original = "def test_hold():\n    assert hold() == 1\n"
+    edit(session, "tests/test_stretch.py", original, "== 1", "== 2")
+    bash_fail(session, "pytest tests/test_stretch.py -q", PY_FAIL)
+    edit(session, "tests/test_stretch.py", original, "== 1", "== 3")
+    bash_fail(session, "pytest tests/test_stretch.py -q", PY_FAIL)
+    out = edit(session, "tests/test_stretch.py", original, "== 1", "== 4")
+    assert "`pytest tests/test_stretch.py -q` has failed 2 times" in out
