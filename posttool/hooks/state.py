@@ -293,6 +293,8 @@ def _update_verification(event: Event, state: State, benign: bool) -> None:
             tests_first = record_check(verification, event, facts)
             if "test" in facts.kinds:
                 _record_test(event, state, tests_passed(event, benign), tests_first)
+        elif "run" in facts.kinds and not interrupted and not event.background:
+            _record_program_run(event, state)
         return
     if event.family in EDIT_FAMILIES and event.ok and is_code_file(event, state):
         _record_agent_edit(event, state)
@@ -302,6 +304,18 @@ def _update_verification(event: Event, state: State, benign: bool) -> None:
         if path in files:
             files.remove(path)
         files.append(path)
+
+
+def _record_program_run(event: Event, state: State) -> None:
+    """Running the program the agent just edited (`python report.py`, `go run .`) checks those
+    edits as a script without tests can be checked."""
+    agents = state.doc["verification"].get("agents")
+    record = agents.get(event.subagent_id or "") if isinstance(agents, dict) else None
+    if not isinstance(record, dict) or not record.get("edits"):
+        return  # nothing of this agent's to check: the module is not even imported
+    from posttool.lib.verification import record_program_run
+
+    record_program_run(state.doc["verification"], event)
 
 
 def _record_agent_edit(event: Event, state: State) -> None:

@@ -90,6 +90,61 @@ def record_check(verification: dict[str, Any], event: Event, facts: CommandFacts
     return tests_first
 
 
+INTERPRETERS = frozenset(
+    {"node", "bun", "deno", "ruby", "bash", "sh", "zsh", "tsx", "ts-node", "php", "perl"}
+)
+COMPILE_AND_RUN = frozenset({("go", "run"), ("cargo", "run"), ("dotnet", "run")})
+
+
+def record_program_run(verification: dict[str, Any], event: Event) -> None:
+    """A command that runs code this agent edited since its last check (the edited script,
+    the module it names, or `go run`/`cargo run` of the project) checks those edits: a script
+    without tests is checked by running it. Not a test run: nothing is remembered to suggest."""
+    facts = event.command_facts
+    if facts is None:
+        return
+    record = agent_record(verification, agent_key(event))
+    files = [f for f in record["files"] if f]
+    if any(_runs_one_of(words, event.cwd, files) for words in facts.words):
+        record.update(edits=0, test_edits=0, new_tests=0, files=[], last=event.call_index)
+        record["verify_call"] = event.call_index
+
+
+def _runs_one_of(words: list[str], cwd: str, files: list[str]) -> bool:
+    if len(words) < 2:
+        return bool(words) and _is_edited_script(words[0], cwd, files)
+    tool, sub = words[0], words[1]
+    if (tool, sub) in COMPILE_AND_RUN:
+        return True
+    if tool == "deno" and sub == "run":
+        words = words[1:]
+    if not _is_interpreter(tool):
+        return _is_edited_script(tool, cwd, files)
+    args = [w for w in words[1:] if not w.startswith("-")]
+    return bool(args) and _is_edited_script(args[0], cwd, files)
+
+
+def _is_interpreter(tool: str) -> bool:
+    """`node`, `bash`, `python`, `python3.12`…"""
+    if tool in INTERPRETERS:
+        return True
+    return tool.startswith("python") and all(c in "0123456789." for c in tool[6:])
+
+
+def _is_edited_script(word: str, cwd: str, files: list[str]) -> bool:
+    """`report.py`, `./scripts/sync.sh`, or a module run with `python -m app.cli` (the wrapper
+    is already dropped, so the module is the word) is one of the edited files."""
+    if "." not in word and "/" not in word:
+        return False
+    path = os.path.normcase(os.path.normpath(os.path.join(cwd, word))) if cwd else word
+    if path in files or any(os.path.basename(f) == word for f in files):
+        return True
+    if all(part.isidentifier() for part in word.split(".")):
+        module = os.sep + word.replace(".", os.sep)
+        return any(f.endswith((module + ".py", module + os.sep + "__main__.py")) for f in files)
+    return False
+
+
 def check_targets(facts: CommandFacts, cwd: str) -> list[str] | None:
     """What the check segments of a command name, as absolute paths; None when one of them
     checks the whole project: `npm test`, `make test`, `go test ./...`, `pytest tests`, a whole

@@ -205,3 +205,30 @@ def test_fixing_an_existing_test_counts_its_first_failure(session: Session) -> N
     bash_fail(session, "pytest tests/test_stretch.py -q", PY_FAIL)
     out = edit(session, "tests/test_stretch.py", original, "== 1", "== 4")
     assert "`pytest tests/test_stretch.py -q` has failed 2 times" in out
+
+
+def test_running_the_edited_script_checks_it(session: Session) -> None:
+    out = ""
+    for i in range(5):
+        out = write(session, "analysis.py", f"print({i})\n")
+        bash(session, "python analysis.py --rows 10 | head", f"{i}\n")
+    assert labelled(out, HOOK) == []
+    for i in range(4):
+        write(session, "scripts/sync.sh", f"echo {i}\n")
+    bash(session, "python -m app.cli --help", "usage")  # not what was edited
+    assert "5 code edits since" in reminder(write(session, "scripts/sync.sh", "echo 5\n"))
+
+
+def test_running_an_edited_module_or_go_run_checks_the_edits(
+    session: Session, make_session: Callable[[str], Session]
+) -> None:
+    for i in range(4):
+        write(session, f"app/cli{i}.py", "X = 1\n")
+    write(session, "app/cli.py", "X = 1\n")
+    bash(session, "uv run python -m app.cli --help", "usage")
+    assert labelled(write(session, "app/cli.py", "X = 2\n"), HOOK) == []
+    session = make_session("sess-2")
+    for i in range(4):
+        write(session, f"cmd/tool{i}.go", "package main\n")
+    bash(session, "go run ./cmd/tool", "ok")
+    assert labelled(write(session, "cmd/tool9.go", "package main\n"), HOOK) == []
