@@ -62,7 +62,7 @@ def assumption_check(event: Event, state: State) -> Message | None:
     """
     from posttool.lib.paths_match import code_target
 
-    if not code_target(event, state, skip_tests=state.cfg("skip_tests")):
+    if not code_target(event, state, skip_tests=state.cfg("skip_tests"), skip_generated=True):
         return None
     added = _bounded_added(event, state)
     if len("\n".join(text for _, text in added)) < state.cfg("min_added_chars"):
@@ -277,7 +277,7 @@ def code_quality_gate(event: Event, state: State) -> Message | None:
     added lines (syntax errors and god files concern the whole file)."""
     from posttool.lib.paths_match import code_target, is_test_path, match_path
 
-    if not code_target(event, state):
+    if not code_target(event, state, skip_generated=True):
         return None
     # (line, check, one-line advice, cooldown key or None)
     findings: list[tuple[int | None, str, str, str | None]] = []
