@@ -152,17 +152,20 @@ def _record_resolution(event: Event, state: State, resolved: list[str]) -> None:
 def _learn_lint(event: Event, state: State, codes: list[str]) -> Message | None:
     counts = state.doc["learn"]["lint_codes"]
     threshold = state.cfg("lint_recurrence")
+    # Each agent's own count: "introduced 3 times" must be what this agent did.
+    agent = f"{event.subagent_id} " if event.subagent_id else ""
     reached: list[tuple[str, int, str]] = []
     for code in dict.fromkeys(c for c in codes if isinstance(c, str) and c):
-        counts[code] = counts.get(code, 0) + 1
-        if counts[code] >= threshold and state.ready(f"lint:{code}", seconds=86400):
-            reached.append((code, counts[code], _ruff_message(state, event, code)))
+        key = agent + code
+        counts[key] = counts.get(key, 0) + 1
+        if counts[key] >= threshold and state.ready(f"lint:{key}", seconds=86400):
+            reached.append((code, counts[key], _ruff_message(state, event, code)))
     if not reached:
         return None
     store = state.store("lessons")
     session = event.session_key
     for code, _, ruff_message in reached:
-        state.mark(f"lint:{code}")
+        state.mark(f"lint:{agent}{code}")
         sig = f"lint:{code}"
         text = f"{code} keeps being introduced" + (f" ({ruff_message})" if ruff_message else "")
         entry = store.get(sig)

@@ -352,3 +352,24 @@ def test_lesson_text_is_linear_on_large_errors(error: str) -> None:
     lesson, excerpt = failure("Exit code 1\n" + error)
     assert time.process_time() - started < 5
     assert "\n" not in lesson and len(excerpt) <= 200
+
+
+@pytest.mark.skipif(
+    "quality_scanner" not in load_registry().by_name, reason="quality_scanner not registered"
+)
+def test_lint_recurrence_is_counted_per_agent(session: Session) -> None:
+    answers = []
+    for name, agent in (("a.py", "sub-1"), ("b.py", "sub-1"), ("c.py", None), ("d.py", "sub-1")):
+        path = session.project / name
+        path.write_text("import os\n")
+        extra = {"agent_id": agent, "agent_type": "general-purpose"} if agent else {}
+        answers.append(
+            session.send(
+                "01",
+                tool_input={"file_path": str(path), "content": "import os\n"},
+                tool_response={"filePath": str(path), "content": "import os\n"},
+                **extra,
+            )
+        )
+    assert LABEL not in answers[2]  # the main model introduced it once
+    assert "[auto_learn] F401 has been introduced 3 times this session" in answers[3]
