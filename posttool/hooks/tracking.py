@@ -297,7 +297,7 @@ def info_gain_tracker(event: Event, state: State) -> Message | None:
         return None
     gain = state.doc["info_gain"]
     if event.new_turn:  # the model answered the user: a new run of reading starts here
-        gain.update(reads_since_progress=0, files=[], warned_at=0)
+        gain.update(reads_since_progress=0, files=[], warned_at=0, calls=0)
     family = event.family
     facts = event.command_facts
     if (
@@ -306,17 +306,18 @@ def info_gain_tracker(event: Event, state: State) -> Message | None:
         or family in ("agent", "todo")
         or event.tool_name in PROGRESS_TOOLS
     ):
-        gain["reads_since_progress"] = 0
-        gain["files"] = []
-        gain["warned_at"] = 0
+        gain.update(reads_since_progress=0, files=[], warned_at=0, calls=0)
         return None
     if not (
         family in ("read", "search", "web_fetch", "web_search")
         or (family == "bash" and facts is not None and facts.read_only)
     ):
         return None
-    weight = state.cfg("unchanged_weight") if state.call.get("read_unchanged") else 1
-    gain["reads_since_progress"] += weight
+    # Twice only for a file this streak already read: the read cache also remembers reads
+    # by sub-agents and by earlier sessions, which are not a re-read by this model.
+    reread = state.call.get("read_unchanged") and event.display_path in gain["files"]
+    gain["reads_since_progress"] += state.cfg("unchanged_weight") if reread else 1
+    gain["calls"] = gain.get("calls", 0) + 1  # a session file from before the field
     if family == "read" and event.display_path:
         files = [f for f in gain["files"] if f != event.display_path]
         files.append(event.display_path)
@@ -329,7 +330,7 @@ def info_gain_tracker(event: Event, state: State) -> Message | None:
     shown = join_limited(files[-3:], 3) + (", …" if len(files) > 3 else "")
     listed = f" (last: {shown})" if files else ""
     return Message(
-        f"{count} reads/searches with no edit or command{listed}. Act on what you know, or "
+        f"{gain['calls']} reads/searches with no edit or command{listed}. Act on what you know, or "
         "name the one question the next read must answer.",
         "info",
         key=f"streak:{state.call_index - count}:{shown}",  # a new streak is new facts

@@ -179,7 +179,8 @@ SESSION_TEMPLATE: dict[str, Any] = {
     },
     "cooldowns": MapOf(list),
     "thinking": {"seen": ListOf(str), "last_size": 0, "turn_key": "", "turn_points": 0},
-    "info_gain": {"reads_since_progress": 0, "files": ListOf(str), "warned_at": 0},
+    # reads_since_progress is weighted (an unchanged re-read counts twice); calls is the count
+    "info_gain": {"reads_since_progress": 0, "files": ListOf(str), "warned_at": 0, "calls": 0},
     "scan": MapOf(SCAN_RECORD),
     "learn": {"lint_codes": MapOf(int)},
     "hook_health": MapOf(HEALTH_RECORD),
