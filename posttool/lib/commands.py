@@ -256,8 +256,28 @@ def _test_kind(tool: str, sub: str, rest: list[str]) -> str:
     return ""
 
 
+# Compilers and framework checks of other ecosystems (a Rust session checks with `cargo check`).
+BUILD_PAIRS = {
+    ("cargo", "check"),
+    ("swift", "build"),
+    ("zig", "build"),
+    ("mix", "compile"),
+    ("next", "build"),
+    ("nuxt", "build"),
+    ("astro", "build"),
+}
+TYPECHECK_TOOLS_JS = {"vue-tsc", "svelte-check"}
+TYPECHECK_PAIRS = {("deno", "check"), ("astro", "check")}
+
+
 def _build_kind(tool: str, sub: str, rest: list[str]) -> str:
     if _js_run_script(tool, sub, rest).startswith("build"):
+        return "build"
+    if tool in JS_RUNNERS and sub in ("tsc", *TYPECHECK_TOOLS_JS):  # `pnpm tsc --noEmit`
+        tool, sub, rest = sub, (rest[1] if len(rest) > 1 else ""), rest[1:]
+    if tool in TYPECHECK_TOOLS_JS or (tool, sub) in TYPECHECK_PAIRS:
+        return "typecheck"
+    if (tool, sub) in BUILD_PAIRS or (tool in ("py_compile", "compileall") and rest):  # python -m
         return "build"
     if tool == "tsc":
         return "typecheck" if "--noEmit" in rest else "build"

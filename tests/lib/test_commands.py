@@ -64,6 +64,15 @@ def test_split_segments(command: str, segments: list[str]) -> None:
         ("node tests/run.js", {"run"}),
         ("test -f app.py", {"run"}),
         ("python latest.py", {"run"}),
+        # Other ecosystems' checks.
+        ("cargo check --all-targets", {"build"}),
+        ("swift build", {"build"}),
+        ("npx next build", {"build"}),
+        ("python -m py_compile app.py", {"build"}),
+        ("npx vue-tsc --noEmit", {"typecheck"}),
+        ("pnpm tsc --noEmit", {"typecheck"}),
+        ("deno check main.ts", {"typecheck"}),
+        ("cargo run", {"run"}),
     ],
 )
 def test_command_kinds(command: str, kinds: set[str]) -> None:
