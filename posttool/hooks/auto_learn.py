@@ -210,10 +210,13 @@ def lesson_text(event: Event, sig: str, files: dict[str, object] | None = None) 
     found = _missing_module(text)
     if found:
         module, at = found
+        line = _line_at(text, at)
+        if _is_own_module(module, line, event, files or {}):
+            return _own_module_missing(module, event), line
         return (
             f"`{module}` is not importable by the interpreter `{_interpreter(event)}` used; "
             "install it or use the project's environment.",
-            _line_at(text, at),
+            line,
         )
     # Each pattern below is tried only when its literal is present: most failures then never
     # need the regex engine (~6 ms of imports).
@@ -264,6 +267,23 @@ def _is_own_module(module: str, line: str, event: Event, files: dict[str, object
         awareness.is_project_module(top, files)
         or awareness.is_module_under_root(top, event.project_root)
         or awareness.error_file_in_project(line.strip(), event.project_root)
+    )
+
+
+def _own_module_missing(module: str, event: Event) -> str:
+    """A missing module of the project itself: a name the project does not have, or the
+    project's package not on the path (run from elsewhere, or not installed)."""
+    root = event.project_root
+    relative = module.replace(".", os.sep)
+    if "." in module and not any(
+        os.path.exists(os.path.join(base, relative + suffix))
+        for base in (root, os.path.join(root, "src"))
+        for suffix in (".py", os.sep + "__init__.py", "")
+    ):
+        return f"`{module}` does not exist in the project; check the module's name and path."
+    return (
+        f"`{module}` is the project's own module but `{_interpreter(event)}` could not import it; "
+        "run it from the project root or install the project (`pip install -e .`)."
     )
 
 

@@ -373,3 +373,30 @@ def test_lint_recurrence_is_counted_per_agent(session: Session) -> None:
         )
     assert LABEL not in answers[2]  # the main model introduced it once
     assert "[auto_learn] F401 has been introduced 3 times this session" in answers[3]
+
+
+def test_missing_module_of_the_project_itself(tmp_path: Any) -> None:
+    root = tmp_path / "proj"
+    (root / ".git").mkdir(parents=True)
+    (root / "src" / "shop" / "orders").mkdir(parents=True)
+    (root / "src" / "shop" / "orders" / "models.py").write_text("X = 1\n")
+
+    def lesson(module: str) -> str:
+        raw = merge(
+            load_fixture("06"),
+            {
+                "tool_input": {"command": "python3 -m shop.cli"},
+                "error": f"Exit code 1\nModuleNotFoundError: No module named '{module}'",
+                "cwd": str(root),
+            },
+        )
+        event = build_event(raw, now=START)
+        return lesson_text(event, event.error_sig)[0]
+
+    assert lesson("shop.orders.views") == (
+        "`shop.orders.views` does not exist in the project; check the module's name and path."
+    )
+    assert lesson("shop.orders.models").startswith(
+        "`shop.orders.models` is the project's own module but `python3` could not import it;"
+    )
+    assert lesson("yaml").startswith("`yaml` is not importable by the interpreter")
