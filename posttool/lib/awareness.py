@@ -21,6 +21,7 @@ API_MISMATCH: tuple[tuple[str, int, str], ...] = (
     (r"TypeError: \S+ is not a function", 0, " is not a function"),
 )
 FILE_VIEWERS = frozenset({"cat", "head", "tail", "less", "more"})
+APPENDED_EXTENSIONS = frozenset({".log", ".jsonl"})  # files written at their end
 VALUE_OPTIONS = frozenset({"-n", "-c", "--lines", "--bytes"})
 FOLLOW_OPTIONS = frozenset({"-f", "-F", "--follow"})
 HTTP_CLIENTS = frozenset({"curl", "wget", "http", "https", "xh"})
@@ -153,6 +154,8 @@ def file_viewer(facts: CommandFacts, command: str, extensions: list[str]) -> str
     if len(files) != 1 or files[0] == "-":
         return ""
     ext = os.path.splitext(files[0])[1].lower()
+    if token == "tail" and ext in APPENDED_EXTENSIONS:
+        return ""  # the end of a log is what tail is for; Read needs its length first
     return token if ext and ext in extensions else ""
 
 

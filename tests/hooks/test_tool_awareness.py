@@ -233,7 +233,7 @@ def test_library_in_libraries_counts_even_if_named_like_stdlib() -> None:
         ("cat app.py", "cat"),
         ("cat -n app.py", "cat"),
         ("head -20 a.md", "head"),
-        ("tail -n 5 a.log", "tail"),
+        ("tail -n 5 a.txt", "tail"),
         ("sudo less /etc/hosts.txt", "less"),
         ("cat README", ""),
         ("cat", ""),
@@ -241,6 +241,9 @@ def test_library_in_libraries_counts_even_if_named_like_stdlib() -> None:
         ("cat *.py", ""),
         ("ls a.py", ""),
         ("cat $F", ""),
+        ("tail -n 50 server.log", ""),  # the end of a log: tail is the tool
+        ("tail -n 5 events.jsonl", ""),
+        ("head -n 5 server.log", "head"),
     ],
 )
 def test_file_viewer(command: str, token: str) -> None:
