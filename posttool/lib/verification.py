@@ -84,7 +84,7 @@ def record_check(verification: dict[str, Any], event: Event, facts: CommandFacts
     if "test" not in facts.kinds:
         return tests_first
     runs = [run for run in record["runs"] if run.get("cmd") != event.cmd_norm]
-    targets = check_targets(facts, event.cwd)
+    targets = check_targets(facts, event.cwd, event.project_root)
     runs.append({"cmd": event.cmd_norm, "whole": targets is None, "targets": targets or []})
     record["runs"] = runs[-MAX_RUNS:]
     return tests_first
@@ -145,10 +145,13 @@ def _is_edited_script(word: str, cwd: str, files: list[str]) -> bool:
     return False
 
 
-def check_targets(facts: CommandFacts, cwd: str) -> list[str] | None:
+def check_targets(facts: CommandFacts, cwd: str, root: str = "") -> list[str] | None:
     """What the check segments of a command name, as absolute paths; None when one of them
     checks the whole project: `npm test`, `make test`, `go test ./...`, `pytest tests`, a whole
-    `npm run build`."""
+    `npm run build`, run at the project root (`root`; unknown: any folder). Run in a folder
+    below it (`cd packages/web && npm test`), a whole suite checks that folder: in a monorepo
+    it covers one package, not the edits in another."""
+    top = os.path.normcase(os.path.normpath(root)) if root else ""
     targets: list[str] = []
     for words in facts.words:
         if words[:1] == ["cd"] and len(words) == 2:
@@ -156,12 +159,13 @@ def check_targets(facts: CommandFacts, cwd: str) -> list[str] | None:
         if not words or segment_kind(words) not in VERIFICATION_KINDS:
             continue
         named = _named_targets(words)
-        if not named:
-            return None
-        for word in named:
-            if word.rstrip("/") in WHOLE_SUITE_TARGETS:
+        if not named or any(word.rstrip("/") in WHOLE_SUITE_TARGETS for word in named):
+            folder = os.path.normcase(os.path.normpath(cwd)) if cwd else ""
+            if not top or not folder or folder == top or not folder.startswith(top + os.sep):
                 return None
-            targets.append(_absolute(word, cwd))
+            targets.append(folder)
+            continue
+        targets += [_absolute(word, cwd) for word in named]
     return targets
 
 

@@ -173,6 +173,11 @@ def test_check_targets() -> None:
     assert targets("python manage.py test orders") == ["/p/manage.py", "/p/orders"]
     assert targets("go test ./internal/...") == ["/p/internal"]
     assert targets("cd api && go test ./store") == ["/p/api/store"]
+    assert check_targets(CommandFacts("cd packages/web && npm test"), "/p", "/p") == [
+        "/p/packages/web"
+    ]
+    assert check_targets(CommandFacts("go test ./..."), "/p/svc", "/p") == ["/p/svc"]
+    assert check_targets(CommandFacts("cd /p && npm test"), "/p/svc", "/p") is None
 
 
 def test_covering_run_ignores_malformed_runs() -> None:
@@ -232,3 +237,17 @@ def test_running_an_edited_module_or_go_run_checks_the_edits(
         write(session, f"cmd/tool{i}.go", "package main\n")
     bash(session, "go run ./cmd/tool", "ok")
     assert labelled(write(session, "cmd/tool9.go", "package main\n"), HOOK) == []
+
+
+def test_a_package_suite_in_a_monorepo_covers_that_package_only(session: Session) -> None:
+    bash(session, "cd packages/web && npm test", "Tests  40 passed (40)")
+    out = ""
+    for i in range(5):
+        out = write(session, f"packages/web/src/page{i}.ts", "export {};\n")
+    assert "run `cd packages/web && npm test` before" in reminder(out)
+
+
+def test_another_packages_suite_is_not_named(session: Session) -> None:
+    bash(session, "cd packages/web && npm test", "Tests  40 passed (40)")
+    text = reminder(ts_edits(session, tuple(f"packages/api/src/r{i}.ts" for i in range(5))))
+    assert "run the relevant tests or checks" in text
