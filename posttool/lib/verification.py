@@ -6,7 +6,7 @@ command it suggests is one that agent ran and that plausibly covers those edits 
 sub-agent was told to run another task's `npx vitest run test/config/deal-defaults.test.ts`).
 
 Records live in `verification.agents` (key: the sub-agent's id, `""` for the main model).
-Imported only for edits and check commands.
+Imported only for edits, check commands, and commands of an agent with unverified edits.
 """
 
 from __future__ import annotations
@@ -73,14 +73,7 @@ def record_check(verification: dict[str, Any], event: Event, facts: CommandFacts
     existing tests alone are a fix of those tests, whose failures count."""
     record = agent_record(verification, agent_key(event))
     tests_first = record["new_tests"] > 0 and record["test_edits"] == record["edits"]
-    record.update(
-        edits=0,
-        test_edits=0,
-        new_tests=0,
-        files=[],
-        verify_call=event.call_index,
-        last=event.call_index,
-    )
+    _checked(record, event.call_index)
     if "test" not in facts.kinds:
         return tests_first
     runs = [run for run in record["runs"] if run.get("cmd") != event.cmd_norm]
@@ -106,8 +99,12 @@ def record_program_run(verification: dict[str, Any], event: Event) -> None:
     record = agent_record(verification, agent_key(event))
     files = [f for f in record["files"] if f]
     if any(_runs_one_of(words, event.cwd, files) for words in facts.words):
-        record.update(edits=0, test_edits=0, new_tests=0, files=[], last=event.call_index)
-        record["verify_call"] = event.call_index
+        _checked(record, event.call_index)
+
+
+def _checked(record: dict[str, Any], call: int) -> None:
+    """The agent's edits so far are checked at `call`."""
+    record.update(edits=0, test_edits=0, new_tests=0, files=[], verify_call=call, last=call)
 
 
 def _runs_one_of(words: list[str], cwd: str, files: list[str]) -> bool:
