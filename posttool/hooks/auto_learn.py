@@ -69,7 +69,7 @@ def _learn_failure(event: Event, state: State) -> Message | None:
     sig = state.call.get("error_sig") or event.error_sig
     if not sig:
         return None
-    text, excerpt = lesson_text(event, sig)
+    text, excerpt = lesson_text(event, sig, state.doc["files"])
     store = state.store("lessons")
     entry = store.get(sig)
     session = event.session_key
@@ -152,17 +152,20 @@ def _record_resolution(event: Event, state: State, resolved: list[str]) -> None:
 def _learn_lint(event: Event, state: State, codes: list[str]) -> Message | None:
     counts = state.doc["learn"]["lint_codes"]
     threshold = state.cfg("lint_recurrence")
+    # Each agent's own count: "introduced 3 times" must be what this agent did.
+    agent = f"{event.subagent_id} " if event.subagent_id else ""
     reached: list[tuple[str, int, str]] = []
     for code in dict.fromkeys(c for c in codes if isinstance(c, str) and c):
-        counts[code] = counts.get(code, 0) + 1
-        if counts[code] >= threshold and state.ready(f"lint:{code}", seconds=86400):
-            reached.append((code, counts[code], _ruff_message(state, event, code)))
+        key = agent + code
+        counts[key] = counts.get(key, 0) + 1
+        if counts[key] >= threshold and state.ready(f"lint:{key}", seconds=86400):
+            reached.append((code, counts[key], _ruff_message(state, event, code)))
     if not reached:
         return None
     store = state.store("lessons")
     session = event.session_key
     for code, _, ruff_message in reached:
-        state.mark(f"lint:{code}")
+        state.mark(f"lint:{agent}{code}")
         sig = f"lint:{code}"
         text = f"{code} keeps being introduced" + (f" ({ruff_message})" if ruff_message else "")
         entry = store.get(sig)
@@ -200,16 +203,20 @@ def _ruff_message(state: State, event: Event, code: str) -> str:
     return ""
 
 
-def lesson_text(event: Event, sig: str) -> tuple[str, str]:
-    """(lesson, excerpt) for a failure: the first matching pattern of spec §4.20."""
+def lesson_text(event: Event, sig: str, files: dict[str, object] | None = None) -> tuple[str, str]:
+    """(lesson, excerpt) for a failure: the first matching pattern of spec §4.20. `files` are
+    the session's, to tell the project's own modules from installed ones."""
     text = event.error_text
     found = _missing_module(text)
     if found:
         module, at = found
+        line = _line_at(text, at)
+        if _is_own_module(module, line, event, files or {}):
+            return _own_module_missing(module, event), line
         return (
             f"`{module}` is not importable by the interpreter `{_interpreter(event)}` used; "
             "install it or use the project's environment.",
-            _line_at(text, at),
+            line,
         )
     # Each pattern below is tried only when its literal is present: most failures then never
     # need the regex engine (~6 ms of imports).
@@ -217,10 +224,10 @@ def lesson_text(event: Event, sig: str) -> tuple[str, str]:
         r"ImportError: cannot import name '(\w+)' from '([\w.]+)'", text
     )
     if match:
-        return (
-            f"`{match[2]}` has no `{match[1]}` in the installed version.",
-            _line_at(text, match.start()),
-        )
+        line = _line_at(text, match.start())
+        if _is_own_module(match[2], line, event, files or {}):
+            return f"`{match[2]}` is the project's own module and has no `{match[1]}`.", line
+        return f"`{match[2]}` has no `{match[1]}` in the installed version.", line
     at = text.find(": command not found")
     if at > 0 and not text[at - 1].isspace():
         # the token before the literal; a regex like `(\S+): command not found` would be
@@ -249,6 +256,35 @@ def lesson_text(event: Event, sig: str) -> tuple[str, str]:
     from posttool.lib.diagnostics import error_line
 
     return sig, one_line(error_line(event.error_body or text), LESSON_CHARS)
+
+
+def _is_own_module(module: str, line: str, event: Event, files: dict[str, object]) -> bool:
+    """The module is the project's code, not an installed library (see tool_awareness)."""
+    from posttool.lib import awareness
+
+    top = module.split(".")[0]
+    return (
+        awareness.is_project_module(top, files)
+        or awareness.is_module_under_root(top, event.project_root)
+        or awareness.error_file_in_project(line.strip(), event.project_root)
+    )
+
+
+def _own_module_missing(module: str, event: Event) -> str:
+    """A missing module of the project itself: a name the project does not have, or the
+    project's package not on the path (run from elsewhere, or not installed)."""
+    root = event.project_root
+    relative = module.replace(".", os.sep)
+    if "." in module and not any(
+        os.path.exists(os.path.join(base, relative + suffix))
+        for base in (root, os.path.join(root, "src"))
+        for suffix in (".py", os.sep + "__init__.py", "")
+    ):
+        return f"`{module}` does not exist in the project; check the module's name and path."
+    return (
+        f"`{module}` is the project's own module but `{_interpreter(event)}` could not import it; "
+        "run it from the project root or install the project (`pip install -e .`)."
+    )
 
 
 def _line_starting(text: str, prefix: str) -> int:

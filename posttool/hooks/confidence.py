@@ -231,9 +231,17 @@ def _written_code_triggers(event: Event, state: State) -> list[str]:
         name = event.file_path.replace("\\", "/").rsplit("/", 1)[-1]
         if _may_be_backup_name(name) and re.search(BACKUP_NAME, name):
             fired.append("backup_file")
-    if code and _every(state, "unverified_edits", state.doc["verification"]["edits_since_verify"]):
+    if code and _every(state, "unverified_edits", _own_unverified_edits(state)):
         fired.append("unverified_edits")
     return fired
+
+
+def _own_unverified_edits(state: State) -> int:
+    """The main model's code edits since its own last check (its sub-agents' edits and checks
+    are theirs: lib/verification.py); these hooks speak to the main model only."""
+    from posttool.lib.verification import agent_record
+
+    return int(agent_record(state.doc["verification"], "")["edits"])
 
 
 def _run_rule(event: Event, state: State, group: str, name: str, delta: int) -> int | None:

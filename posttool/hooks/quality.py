@@ -62,7 +62,7 @@ def assumption_check(event: Event, state: State) -> Message | None:
     """
     from posttool.lib.paths_match import code_target
 
-    if not code_target(event, state, skip_tests=state.cfg("skip_tests")):
+    if not code_target(event, state, skip_tests=state.cfg("skip_tests"), skip_generated=True):
         return None
     added = _bounded_added(event, state)
     if len("\n".join(text for _, text in added)) < state.cfg("min_added_chars"):
@@ -72,7 +72,9 @@ def assumption_check(event: Event, state: State) -> Message | None:
     limit = state.cfg("max_findings")
     cooldown = state.cfg("cooldown_s")
     taken: list[tuple[int | None, str, str]] = []
-    for line_no, rule, text in find_assumptions(added):
+    after = event.content_after
+    file_lines = after.splitlines() if after is not None else None
+    for line_no, rule, text in find_assumptions(added, file_lines):
         if len(taken) >= limit:
             break
         if any(rule == r for _, r, _ in taken):
@@ -113,8 +115,11 @@ def verification_reminder(event: Event, state: State) -> Message | None:
 
     if not code_target(event, state):
         return None
+    from posttool.lib.verification import agent_key, agent_record, covering_run
+
     verification = state.doc["verification"]
-    streak = _longest_fail_streak(verification, state.cfg("fix_iterations"))
+    agent = agent_key(event)
+    streak = _longest_fail_streak(verification, state.cfg("fix_iterations"), agent)
     if streak is not None:
         key = f"fix:{streak['call']}"
         if state.ready(key, calls=state.cfg("fix_cooldown_calls")):
@@ -127,33 +132,38 @@ def verification_reminder(event: Event, state: State) -> Message | None:
                 "action",
                 key=f"{key}:{streak['n']}",  # a further failure is a new fact
             )
-    edits = verification["edits_since_verify"]
+    # The agent's own edits and checks: each agent has its own context and its own task.
+    record = agent_record(verification, agent)
+    edits = record["edits"]
     if edits < state.cfg("edits_threshold"):
         return None
-    if not state.ready("unverified", calls=state.cfg("cooldown_calls")):
+    cooldown_key = f"unverified:{agent}" if agent else "unverified"
+    if not state.ready(cooldown_key, calls=state.cfg("cooldown_calls")):
         return None
-    state.mark("unverified")
-    command = one_line(verification["last_test_cmd"], 60)
+    state.mark(cooldown_key)
+    command = one_line(covering_run(record), 60)
     check = f"`{command}`" if command else "the relevant tests or checks"
     # Said once per stretch of unverified edits: the facts change only when a check runs.
     return Message(
         f"{edits} code edits since the last test/build/lint run; run {check} before calling "
         "this done.",
         "warn",
-        key=f"unverified:{verification['last_verify_call']}",
+        key=f"unverified:{agent}:{record['verify_call']}",
     )
 
 
-def _longest_fail_streak(verification: dict, threshold: int) -> dict | None:
-    """The test run that has failed most often (at least `threshold` times) with edits in
-    between and has not passed since; counts are per run (`commands.run_under_test`), so failures of
-    different commands never add up."""
+def _longest_fail_streak(verification: dict, threshold: int, agent: str = "") -> dict | None:
+    """The test run of this agent that has failed most often (at least `threshold` times) with
+    edits in between and has not passed since; counts are per run (`commands.run_under_test`),
+    so failures of different commands never add up."""
     streaks = verification.get("fail_streaks")
     if not isinstance(streaks, dict):
         return None
     best = None
     for streak in streaks.values():
         if not isinstance(streak, dict) or not isinstance(streak.get("n"), int):
+            continue
+        if streak.get("agent", "") != agent:
             continue
         if streak["n"] >= threshold and (best is None or streak["n"] >= best["n"]):
             best = streak
@@ -209,10 +219,12 @@ def ui_verification_gate(event: Event, state: State) -> Message | None:
 
 
 def _is_ui_edit(event: Event, state: State) -> bool:
+    """A UI file outside the skip paths and the test paths: a component test's `className` or
+    an HTML fixture under `tests/` is checked by running the tests, not by looking."""
+    from posttool.lib.paths_match import is_skip_path, is_test_path, match_path
 
-    from posttool.lib.paths_match import is_skip_path, match_path
-
-    if not event.file_path or is_skip_path(state, match_path(event)):
+    path = match_path(event)
+    if not event.file_path or is_skip_path(state, path) or is_test_path(state, path):
         return False
     extensions = state.cfg("ui_extensions")
     if event.ext in extensions:
@@ -265,7 +277,7 @@ def code_quality_gate(event: Event, state: State) -> Message | None:
     added lines (syntax errors and god files concern the whole file)."""
     from posttool.lib.paths_match import code_target, is_test_path, match_path
 
-    if not code_target(event, state):
+    if not code_target(event, state, skip_generated=True):
         return None
     # (line, check, one-line advice, cooldown key or None)
     findings: list[tuple[int | None, str, str, str | None]] = []

@@ -38,6 +38,10 @@ def prepare_scan(event: Event, config: Config, home: str) -> dict[str, Any] | No
     listed = config.get("quality_scanner.extensions")
     if event.ext not in {str(ext).lower() for ext in listed}:
         return None
+    from posttool.lib.paths_match import is_generated
+
+    if is_generated(event):  # protobuf output, a Django migration: the generator's style
+        return None
     from posttool.lib.lint import scan_file
 
     return scan_file(event, config, home)

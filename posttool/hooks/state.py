@@ -127,7 +127,8 @@ def _update_files(event: Event, state: State) -> None:
         record["creates"] += 1
     else:
         record["edits"] += 1
-    state.call["revert_of"] = _undone_call(record["pairs"], pair)
+    undone = _undone_call(record["pairs"], pair)
+    state.call["revert_of"] = None if undone is None or _removes_debug_output(event) else undone
     record["pairs"].append(pair)
     record["last_edit_call"] = c
     record["edit_calls"].append(c)
@@ -146,6 +147,17 @@ def _edit_pair(event: Event) -> list[Any]:
         old = h(event.content_before or "") if kind == "update" else None
         return ["w", old, h(event.content_after or ""), c]
     return ["e", h(event.old_text), h(event.new_text), c]
+
+
+def _removes_debug_output(event: Event) -> bool:
+    """The undoing edit only takes out temporary debug output the earlier one added (a print
+    added to look at a value, then removed): cleanup, not going back and forth."""
+    from posttool.lib.linechecks import removes_only_debug_output
+
+    if event.family == "edit":
+        return removes_only_debug_output(event.old_text or "", event.new_text or "")
+    before, after = event.content_before, event.content_after
+    return before is not None and after is not None and removes_only_debug_output(before, after)
 
 
 def _undone_call(pairs: list[list[Any]], pair: list[Any]) -> int | None:
@@ -272,14 +284,20 @@ def _update_verification(event: Event, state: State, benign: bool) -> None:
         facts = event.command_facts
         interrupted = event.is_interrupt or event.interrupted
         if facts.verification and not interrupted and not event.background:
+            from posttool.lib.verification import record_check
+
             state.call["edits_since_verify_before"] = verification["edits_since_verify"]
             verification.update(
                 last_verify_call=event.call_index, edits_since_verify=0, files_since_verify=[]
             )
+            tests_first = record_check(verification, event, facts)
             if "test" in facts.kinds:
-                _record_test(event, state, tests_passed(event, benign))
+                _record_test(event, state, tests_passed(event, benign), tests_first)
+        elif "run" in facts.kinds and not interrupted and not event.background:
+            _record_program_run(event, state)
         return
     if event.family in EDIT_FAMILIES and event.ok and is_code_file(event, state):
+        _record_agent_edit(event, state)
         verification["edits_since_verify"] += 1
         files = verification["files_since_verify"]
         path = event.display_path or event.path_key or ""
@@ -288,7 +306,30 @@ def _update_verification(event: Event, state: State, benign: bool) -> None:
         files.append(path)
 
 
-def _record_test(event: Event, state: State, passed: bool | None) -> None:
+def _record_program_run(event: Event, state: State) -> None:
+    """Running the program the agent just edited (`python report.py`, `go run .`) checks those
+    edits as a script without tests can be checked."""
+    agents = state.doc["verification"].get("agents")
+    record = agents.get(event.subagent_id or "") if isinstance(agents, dict) else None
+    if not isinstance(record, dict) or not record.get("edits"):
+        return  # nothing of this agent's to check: the module is not even imported
+    from posttool.lib.verification import record_program_run
+
+    record_program_run(state.doc["verification"], event)
+
+
+def _record_agent_edit(event: Event, state: State) -> None:
+    """The edit counts for the agent that made it, unless it is in a skip path (generated or
+    vendored code, `node_modules/`, `dist/`)."""
+    from posttool.lib.paths_match import is_skip_path, is_test_path, match_path
+    from posttool.lib.verification import record_edit
+
+    path = match_path(event)
+    if not is_skip_path(state, path):
+        record_edit(state.doc["verification"], event, is_test_path(state, path))
+
+
+def _record_test(event: Event, state: State, passed: bool | None, tests_first: bool) -> None:
     verification = state.doc["verification"]
     previous_call = verification["last_test_call"]
     previous_ok = verification["last_test_ok"]
@@ -302,20 +343,26 @@ def _record_test(event: Event, state: State, passed: bool | None) -> None:
         elif previous_call is not None and state.doc["counters"]["last_edit_call"] > previous_call:
             verification["fix_iterations"] += 1
         verification.update(last_test_ok=False, last_failed_test_call=event.call_index)
-    _record_fail_streak(event, state, passed)
+    _record_fail_streak(event, state, passed, tests_first)
 
 
-def _record_fail_streak(event: Event, state: State, passed: bool | None) -> None:
+def _record_fail_streak(
+    event: Event, state: State, passed: bool | None, tests_first: bool = False
+) -> None:
     """Failures counted per test run (`commands.run_under_test`), so that "X has failed N times" is
     about X. A pass clears its own run's count; a pass of the whole suite (a run that names no
-    target, such as `pytest -q`) clears every count."""
+    target, such as `pytest -q`) clears every count. A first failure right after only test
+    files were edited is the red step of test-first work and starts the count at 0."""
     if passed is None or event.command_facts is None:
         return
     from posttool.lib.commands import run_under_test
 
     verification = state.doc["verification"]
     streaks = verification.setdefault("fail_streaks", {})  # a file from before the field
+    agent = event.subagent_id or ""
     key = run_under_test(event.command_facts)
+    if agent:  # a sub-agent's runs are its own: another agent never hears of them
+        key = f"{agent} {key}"
     if passed:
         if _names_no_target(event.command_facts):
             streaks.clear()
@@ -323,12 +370,12 @@ def _record_fail_streak(event: Event, state: State, passed: bool | None) -> None
         return
     streak = streaks.pop(key, None)
     if not isinstance(streak, dict) or not isinstance(streak.get("n"), int):
-        streak = {"n": 1, "call": None, "cmd": ""}
+        streak = {"n": 0 if tests_first else 1, "call": None, "cmd": ""}
     elif isinstance(streak.get("call"), int) and (
         state.doc["counters"]["last_edit_call"] > streak["call"]
     ):
         streak["n"] += 1
-    streak.update(call=event.call_index, cmd=event.cmd_norm)
+    streak.update(call=event.call_index, cmd=event.cmd_norm, agent=agent)
     streaks[key] = streak
     verification["fix_iterations"] = streak["n"]
 
@@ -420,5 +467,6 @@ def _append_tool_record(event: Event, state: State, sig: str | None) -> None:
             "sig": sig,
             "pair": pair,
             "unchanged": bool(state.call["read_unchanged"]),
+            "agent": event.subagent_id or "",
         }
     )

@@ -57,6 +57,13 @@ def dev_toolchain_suggest(event: Event, state: State) -> Message | None:
     # checker is its own choice, and naming one it does not use was the false half of this hook.
     roles = state.cfg("roles")
     missing = [(role, command) for role, command in missing if role in roles]
+    if missing:  # and only a tool the project evidently uses (a config, its package.json…)
+        text = event.content_after or event.new_text or ""
+        missing = [
+            (role, command)
+            for role, command in missing
+            if toolchains.in_use(group.get(role), event.file_path, event.project_root, text)
+        ]
     name = group["group"]
     if not missing or not state.ready(name.lower(), seconds=state.cfg("cooldown_s")):
         return None
@@ -297,19 +304,32 @@ def _delegate(event: Event, state: State) -> tuple[str, str] | None:
 
 
 def _docs_lookup(event: Event, state: State) -> tuple[str, str] | None:
-    """An API-mismatch error. A module it names must be a library: recorded in `libraries`, or
-    neither in the standard library nor one of the session's own files (a local `app.py` that
-    lacks an attribute is a bug in the project, not a version question)."""
+    """An API-mismatch error about an installed library. A module it names must not be the
+    project's own (a file the session touched, a package under the project root or its `src/`,
+    or the file the ImportError names is in the project): the project's own absolute imports
+    are recorded in `libraries` too, and its module lacking a name is a bug, not a version
+    question. Nor the standard library, unless recorded. A mismatch naming no module needs
+    evidence of a library (`awareness.library_evidence`)."""
     from posttool.lib import awareness
 
-    found = awareness.api_mismatch(event.error_body or event.error_text)
+    body = event.error_body or event.error_text
+    found = awareness.api_mismatch(body)
     if found is None:
         return None
     excerpt, module = found
-    if module and module not in state.doc["libraries"]:
-        files = state.doc["files"]
-        if awareness.is_stdlib(module) or awareness.is_project_module(module, files):
+    libraries = state.doc["libraries"]
+    root = event.project_root
+    if module:
+        if (
+            awareness.is_project_module(module, state.doc["files"])
+            or awareness.is_module_under_root(module, root)
+            or awareness.error_file_in_project(excerpt, root)
+        ):
             return None
+        if module not in libraries and awareness.is_stdlib(module):
+            return None
+    elif not awareness.library_evidence(body, excerpt, libraries):
+        return None
     return f"docs_lookup:{module or '-'}", (
         f"API mismatch ({one_line(excerpt, 80)}). Check the installed version's documentation "
         "(web search, or `pip show`/`npm ls` for the version) instead of guessing."

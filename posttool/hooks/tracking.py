@@ -31,8 +31,11 @@ SIMILAR_EXCLUDED_KINDS = frozenset({"test", "git_commit", "git_push"})
 
 
 def _records(state: State) -> list[dict[str, Any]]:
-    """`recent_tools`, oldest first; includes this call's record once state_updater ran."""
-    return state.doc["recent_tools"]
+    """The main model's calls in `recent_tools`, oldest first; includes this call's record once
+    state_updater ran. Both hooks of the family speak to the main model only, and what a
+    sub-agent read, ran or edited is not in its context: three reads of a file by an Explore
+    agent are not the main model re-reading it."""
+    return [r for r in state.doc["recent_tools"] if not r.get("agent")]
 
 
 def _current_record(state: State) -> dict[str, Any] | None:
@@ -226,7 +229,8 @@ def _repeat_error(event: Event, state: State) -> tuple[str, Message] | None:
 
     excerpt = one_line(error_line(event.error_body or event.error_text), 100).replace("`", "'")
     first = same[0]["c"]
-    edited = any(r["c"] > first and r["fam"] in EDIT_FAMILIES and r["ok"] for r in window)
+    everyone = state.doc["recent_tools"]  # a sub-agent's fix is an edit between the runs too
+    edited = any(r["c"] > first and r["fam"] in EDIT_FAMILIES and r["ok"] for r in everyone)
     if edited:
         text = (
             f"{len(same)} edit→run cycles ended in the same error: `{excerpt}`. Re-read the "
@@ -245,7 +249,8 @@ def _reread(event: Event, state: State) -> tuple[str, Message] | None:
     if not (event.ok and event.read_is_complete and state.call.get("read_unchanged") and key):
         return None
     window = _records(state)[-state.cfg("window_calls") :]
-    last_edit = max((r["c"] for r in window if _is_edit(r, key)), default=0)
+    everyone = state.doc["recent_tools"]  # an edit by a sub-agent changes the file too
+    last_edit = max((r["c"] for r in everyone if _is_edit(r, key)), default=0)
     reads = [
         r
         for r in window
@@ -292,7 +297,7 @@ def info_gain_tracker(event: Event, state: State) -> Message | None:
         return None
     gain = state.doc["info_gain"]
     if event.new_turn:  # the model answered the user: a new run of reading starts here
-        gain.update(reads_since_progress=0, files=[], warned_at=0)
+        gain.update(reads_since_progress=0, files=[], warned_at=0, calls=0)
     family = event.family
     facts = event.command_facts
     if (
@@ -301,17 +306,18 @@ def info_gain_tracker(event: Event, state: State) -> Message | None:
         or family in ("agent", "todo")
         or event.tool_name in PROGRESS_TOOLS
     ):
-        gain["reads_since_progress"] = 0
-        gain["files"] = []
-        gain["warned_at"] = 0
+        gain.update(reads_since_progress=0, files=[], warned_at=0, calls=0)
         return None
     if not (
         family in ("read", "search", "web_fetch", "web_search")
         or (family == "bash" and facts is not None and facts.read_only)
     ):
         return None
-    weight = state.cfg("unchanged_weight") if state.call.get("read_unchanged") else 1
-    gain["reads_since_progress"] += weight
+    # Twice only for a file this streak already read: the read cache also remembers reads
+    # by sub-agents and by earlier sessions, which are not a re-read by this model.
+    reread = state.call.get("read_unchanged") and event.display_path in gain["files"]
+    gain["reads_since_progress"] += state.cfg("unchanged_weight") if reread else 1
+    gain["calls"] = gain.get("calls", 0) + 1  # a session file from before the field
     if family == "read" and event.display_path:
         files = [f for f in gain["files"] if f != event.display_path]
         files.append(event.display_path)
@@ -324,7 +330,7 @@ def info_gain_tracker(event: Event, state: State) -> Message | None:
     shown = join_limited(files[-3:], 3) + (", …" if len(files) > 3 else "")
     listed = f" (last: {shown})" if files else ""
     return Message(
-        f"{count} reads/searches with no edit or command{listed}. Act on what you know, or "
+        f"{gain['calls']} reads/searches with no edit or command{listed}. Act on what you know, or "
         "name the one question the next read must answer.",
         "info",
         key=f"streak:{state.call_index - count}:{shown}",  # a new streak is new facts

@@ -67,17 +67,109 @@ def _guarded(texts: list[str], index: int) -> bool:
     return False
 
 
-def _hits(rule: str, pattern: str, texts: list[str], index: int) -> bool:
+def _hits(rule: str, pattern: str, texts: list[str], index: int, in_try: bool) -> bool:
     line = texts[index]
     if re.search(pattern, line) is None:
         return False
     if rule == "json_unguarded":
-        return not _guarded(texts, index) and not _local_file_json(line)
+        return not in_try and not _guarded(texts, index) and not _local_file_json(line)
     if rule == "no_timeout":
-        return "timeout" not in line
+        return not _call_has_timeout(texts, index)
     if rule == "index_call_result":
-        return not _never_empty_index(line) and not _conditional(line)
+        return not _never_empty_index(line) and not _conditional(line) and not _fixed_tuple(line)
+    if rule == "env_required":
+        return not _sets_environ(line)
     return True
+
+
+CALL_LINES = 8  # a call spread over lines (black's style): its arguments are this many lines on
+
+
+def _call_has_timeout(texts: list[str], index: int) -> bool:
+    """`timeout` among the call's arguments, also when they continue on the next lines:
+    `requests.get(\n    url,\n    timeout=10,\n)`."""
+    depth = 0
+    for text in texts[index : index + CALL_LINES]:
+        if "timeout" in text:
+            return True
+        depth += text.count("(") - text.count(")")
+        if depth <= 0:
+            return False
+    return False
+
+
+def _sets_environ(line: str) -> bool:
+    """`os.environ["X"] = v` or `del os.environ["X"]` sets the variable; it assumes nothing."""
+    stripped = line.strip()
+    if stripped.startswith("del "):
+        return True
+    at = stripped.find("os.environ[")
+    close = stripped.find("]", at)
+    rest = stripped[close + 1 :].lstrip() if at >= 0 and close >= 0 else ""
+    return at == 0 and rest.startswith("=") and not rest.startswith("==")
+
+
+# Calls that return a tuple of fixed length: indexing their result never raises.
+FIXED_TUPLE_CALLS = frozenset(
+    {
+        "splitext", "partition", "rpartition", "divmod", "unpack", "unpack_from", "exc_info",
+        "guess_type", "mkstemp", "mkdtemp", "getstatusoutput", "frexp", "modf", "where",
+        "nonzero", "splitdrive", "normcase", "split",
+    }
+)  # fmt: skip
+
+
+def _fixed_tuple(line: str) -> bool:
+    """Every indexed call on the line returns a fixed-length tuple (`os.path.splitext(p)[0]`,
+    `x.partition("=")[2]`, `np.where(m)[0]`). `split` counts only as `os.path.split`: a string's
+    `split(sep)[1]` can raise."""
+    names = _indexed_call_names(line)
+    return bool(names) and all(
+        name in FIXED_TUPLE_CALLS and (name != "split" or qualified.endswith("path.split"))
+        for name, qualified in names
+    )
+
+
+def _indexed_call_names(line: str) -> list[tuple[str, str]]:
+    """(name, dotted name) of each call whose result is indexed (`f(...)[n]`) on the line."""
+    found = []
+    for match in re.finditer(r"\)\s*\[\s*-?\d+\s*\]", line):
+        depth = 0
+        at = match.start()
+        while at >= 0:
+            depth += {")": 1, "(": -1}.get(line[at], 0)
+            if depth == 0:
+                break
+            at -= 1
+        end = at
+        while at > 0 and (line[at - 1].isalnum() or line[at - 1] in "_."):
+            at -= 1
+        qualified = line[at:end]
+        found.append((qualified.rsplit(".", 1)[-1], qualified))
+    return found
+
+
+def _in_try_block(lines: list[str], line_no: int | None) -> bool:
+    """The line sits inside a `try` block of the file as written (the edit may add one line to
+    a block that was already guarded): an enclosing `try:` / `try {` less indented than it,
+    within the function."""
+    if line_no is None or not 1 <= line_no <= len(lines):
+        return False
+    line = lines[line_no - 1]
+    indent = len(line) - len(line.lstrip())
+    for previous in reversed(lines[max(0, line_no - 40) : line_no - 1]):
+        stripped = previous.lstrip()
+        if not stripped:
+            continue
+        level = len(previous) - len(stripped)
+        if level >= indent:
+            continue
+        if stripped.startswith(("try:", "try {", "try{")) or stripped == "try":
+            return True
+        if stripped.startswith(("def ", "async def ", "class ", "function ", "export ")):
+            return False
+        indent = level
+    return False
 
 
 # Evidence for the exemptions below is in docs/precision-rules.md.
@@ -107,8 +199,10 @@ def _local_file_json(line: str) -> bool:
 
 def find_assumptions(
     added_lines: list[tuple[int | None, str]],
+    file_lines: list[str] | None = None,
 ) -> Iterator[tuple[int | None, str, str]]:
     """(line number, rule, line text) for every rule an added line matches, in line order.
+    `file_lines` (the file after the edit, when known) show the `try` around an added line.
 
     Comment lines are skipped: a commented-out `os.environ["X"]` assumes nothing.
     """
@@ -119,6 +213,7 @@ def find_assumptions(
             continue
         if not may_match(text) or re.search(ANY_RULE, text) is None:
             continue
+        in_try = file_lines is not None and _in_try_block(file_lines, line_no)
         for rule, pattern, _ in RULES:
-            if _hits(rule, pattern, texts, index):
+            if _hits(rule, pattern, texts, index, in_try):
                 yield line_no, rule, text

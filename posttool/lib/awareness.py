@@ -21,6 +21,7 @@ API_MISMATCH: tuple[tuple[str, int, str], ...] = (
     (r"TypeError: \S+ is not a function", 0, " is not a function"),
 )
 FILE_VIEWERS = frozenset({"cat", "head", "tail", "less", "more"})
+APPENDED_EXTENSIONS = frozenset({".log", ".jsonl"})  # files written at their end
 VALUE_OPTIONS = frozenset({"-n", "-c", "--lines", "--bytes"})
 FOLLOW_OPTIONS = frozenset({"-f", "-F", "--follow"})
 HTTP_CLIENTS = frozenset({"curl", "wget", "http", "https", "xh"})
@@ -48,16 +49,84 @@ def is_stdlib(module: str) -> bool:
     return module in sys.stdlib_module_names
 
 
+INSTALLED_DIRS = ("site-packages", "dist-packages", "node_modules")
+# `Module '"./types"' has no exported member 'X'`: the module TypeScript names
+TS_MODULE = r"""Module '"([^"']+)"' has no exported member"""
+RELATIVE_PREFIXES = (".", "/", "@/", "~/", "#", "$")
+
+
+def is_installed_path(path: str) -> bool:
+    parts = path.replace("\\", "/").split("/")
+    return any(folder in parts for folder in INSTALLED_DIRS)
+
+
 def is_project_module(module: str, files: dict[str, object]) -> bool:
-    """A file the session touched is `<module>.py` or lives in a folder named `<module>`, so
-    the module is the project's own code, not an installed library."""
+    """A file the session touched outside installed packages is `<module>.py` or lives in a
+    folder named `<module>`, so the module is the project's own code, not an installed
+    library."""
     import os
 
     for key in files:
         parts = key.replace("\\", "/").split("/")
-        if os.path.splitext(parts[-1])[0] == module or module in parts[:-1]:
+        named = os.path.splitext(parts[-1])[0] == module or module in parts[:-1]
+        if named and not is_installed_path(key):
             return True
     return False
+
+
+def is_module_under_root(module: str, root: str) -> bool:
+    """`<root>/<module>/`, `<root>/<module>.py` or a src layout's `<root>/src/<module>/`."""
+    import os
+
+    if not root or not module.isidentifier():
+        return False
+    return (
+        os.path.isdir(os.path.join(root, module))
+        or os.path.isfile(os.path.join(root, module + ".py"))
+        or os.path.isdir(os.path.join(root, "src", module))
+    )
+
+
+def error_file_in_project(error_line: str, root: str) -> bool:
+    """The file an ImportError names (`… from 'pkg.mod' (/p/src/pkg/mod.py)`) is inside the
+    project and not an installed copy."""
+    import os
+
+    start = error_line.rfind(" (")
+    if not root or start < 0 or not error_line.endswith(")"):
+        return False
+    path = os.path.normcase(os.path.normpath(error_line[start + 2 : -1]))
+    inside = path.startswith(os.path.normcase(os.path.normpath(root)) + os.sep)
+    return inside and not is_installed_path(path) and ".venv" not in path.split(os.sep)
+
+
+def library_evidence(error_body: str, error_line: str, libraries: dict[str, int]) -> bool:
+    """For a mismatch that names no module (an unexpected keyword argument, `x is not a
+    function`, a missing export): the error points into an installed package, names one by
+    its import name (`Module '"zod"'`), or calls through a library the session imports
+    (`requests.get(…)` on the failing line). A project's own function is more often the one
+    whose signature changed."""
+    if "exported member" in error_line:
+        match = re.search(TS_MODULE, error_line)
+        return match is not None and not match.group(1).startswith(RELATIVE_PREFIXES)
+    if any(folder in error_body for folder in INSTALLED_DIRS):
+        return True
+    return any(root in libraries for root in _called_roots(error_body, error_line))
+
+
+def _called_roots(error_body: str, error_line: str) -> set[str]:
+    """The first names of dotted calls in the failing expression: `axios.gett` in `TypeError:
+    axios.gett is not a function`, or the last source line of a Python traceback."""
+    roots: set[str] = set()
+    match = re.search(r"TypeError: ([\w$.]+) is not a function", error_line)
+    if match:
+        roots.add(match.group(1).split(".")[0])
+    frame = error_body.rfind('  File "')
+    if frame >= 0:
+        lines = error_body[frame:].splitlines()
+        source = lines[1] if len(lines) > 1 else ""
+        roots.update(re.findall(r"\b([A-Za-z_]\w*)\.\w+\(", source))
+    return roots
 
 
 def file_viewer(facts: CommandFacts, command: str, extensions: list[str]) -> str:
@@ -85,6 +154,8 @@ def file_viewer(facts: CommandFacts, command: str, extensions: list[str]) -> str
     if len(files) != 1 or files[0] == "-":
         return ""
     ext = os.path.splitext(files[0])[1].lower()
+    if token == "tail" and ext in APPENDED_EXTENSIONS:
+        return ""  # the end of a log is what tail is for; Read needs its length first
     return token if ext and ext in extensions else ""
 
 

@@ -22,6 +22,7 @@ TWO_WORD_WRAPPERS = {
     ("pnpm", "exec"),
     ("pnpm", "dlx"),
     ("yarn", "dlx"),
+    ("bundle", "exec"),
 }
 JS_RUNNERS = {"npm", "yarn", "pnpm", "bun"}
 
@@ -193,10 +194,46 @@ def _js_run_script(tool: str, sub: str, rest: list[str]) -> str:
     return ""
 
 
+TASK_TEST_RUNNERS = {"just", "task", "mage", "invoke", "inv", "rake"}
+SCRIPT_RUNNERS = {"bash", "sh", "zsh", "node", "bun", "tsx", "ts-node", "ruby", "php"}
+TEST_NAME_PARTS = {"test", "tests", "spec", "specs"}
+
+
+def _is_test_script(word: str) -> bool:
+    """A script file named for tests: `./test.sh`, `scripts/run-tests.sh`, `test_api.py`,
+    `bin/test-quick`. A bare word is not one (`test -f x` is the shell's `test`)."""
+    if "/" not in word and "." not in word:
+        return False
+    name = os.path.basename(word).lower()
+    for separator in "-_.":
+        name = name.replace(separator, " ")
+    return bool(TEST_NAME_PARTS & set(name.split()))
+
+
+def _project_test_kind(tool: str, sub: str, rest: list[str]) -> str:
+    """The project's own test entry points: `python manage.py test`, `php artisan test`,
+    `just test`, `pnpm vitest`, `./scripts/test.sh`, `bash scripts/run-tests.sh`."""
+    if (_is_python(tool) and sub == "manage.py") or (tool == "php" and sub == "artisan"):
+        return "test" if rest[1:2] == ["test"] else ""
+    if tool in JS_RUNNERS and sub in TEST_TOOLS:
+        return "test"
+    if tool in TASK_TEST_RUNNERS and sub.startswith("test"):
+        return "test"
+    if (tool, sub) == ("swift", "test"):
+        return "test"
+    if _is_test_script(tool):
+        return "test"
+    if (tool in SCRIPT_RUNNERS or _is_python(tool)) and _is_test_script(sub):
+        return "test"
+    return ""
+
+
 def _test_kind(tool: str, sub: str, rest: list[str]) -> str:
     if tool in TEST_TOOLS:
         return "test"
     if tool in JS_RUNNERS and sub == "test":
+        return "test"
+    if _project_test_kind(tool, sub, rest):
         return "test"
     if _js_run_script(tool, sub, rest).startswith("test"):
         return "test"
@@ -219,8 +256,28 @@ def _test_kind(tool: str, sub: str, rest: list[str]) -> str:
     return ""
 
 
+# Compilers and framework checks of other ecosystems (a Rust session checks with `cargo check`).
+BUILD_PAIRS = {
+    ("cargo", "check"),
+    ("swift", "build"),
+    ("zig", "build"),
+    ("mix", "compile"),
+    ("next", "build"),
+    ("nuxt", "build"),
+    ("astro", "build"),
+}
+TYPECHECK_TOOLS_JS = {"vue-tsc", "svelte-check"}
+TYPECHECK_PAIRS = {("deno", "check"), ("astro", "check")}
+
+
 def _build_kind(tool: str, sub: str, rest: list[str]) -> str:
     if _js_run_script(tool, sub, rest).startswith("build"):
+        return "build"
+    if tool in JS_RUNNERS and sub in ("tsc", *TYPECHECK_TOOLS_JS):  # `pnpm tsc --noEmit`
+        tool, sub, rest = sub, (rest[1] if len(rest) > 1 else ""), rest[1:]
+    if tool in TYPECHECK_TOOLS_JS or (tool, sub) in TYPECHECK_PAIRS:
+        return "typecheck"
+    if (tool, sub) in BUILD_PAIRS or (tool in ("py_compile", "compileall") and rest):  # python -m
         return "build"
     if tool == "tsc":
         return "typecheck" if "--noEmit" in rest else "build"

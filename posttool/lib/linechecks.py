@@ -158,3 +158,30 @@ def this_state_assignments(added: Added) -> Iterator[tuple[int | None, str]]:
         match = re.search(r"\bthis\.state\.(\w+)\s*=(?!=)", text)
         if match:
             yield line_no, match.group(1)
+
+
+# Temporary instrumentation: a print or log call, a debugger statement. Removing it again is
+# cleanup, not a reversal of a decision.
+DEBUG_OUTPUT = (
+    r"^\s*(?:print\(|console\.(?:log|debug|error|warn|dir|table)\(|debugger\b|breakpoint\(\)"
+    r"|import i?pdb|i?pdb\.set_trace\(|fmt\.(?:Print|Fprint)|log\.(?:Print|debug|info)"
+    r"|logger\.debug\(|dbg!\(|eprintln!\(|println!\(|System\.(?:out|err)\.print"
+    r"|var_dump\(|puts\s|pp\s)"
+)
+
+
+def removes_only_debug_output(before: str, after: str) -> bool:
+    """The change from `before` to `after` only deletes lines, and each deleted line is debug
+    output (`print(x)`, `console.log(…)`, `debugger`) or blank."""
+    remaining: dict[str, int] = {}
+    for line in after.splitlines():
+        remaining[line] = remaining.get(line, 0) + 1
+    removed = []
+    for line in before.splitlines():
+        if remaining.get(line):
+            remaining[line] -= 1
+        else:
+            removed.append(line)
+    if any(remaining.values()) or not any(line.strip() for line in removed):
+        return False
+    return all(not line.strip() or re.search(DEBUG_OUTPUT, line) for line in removed)

@@ -375,22 +375,51 @@ def _child_blocks(node: ast.AST) -> list[ast.AST]:
 
 def enclosing_function(tree: ast.Module, line: int) -> tuple[str, bool]:
     """(qualified name of the innermost function containing `line`, or '', and whether that
-    function is an `abstractmethod`)."""
+    function is meant to be overridden: an `abstractmethod`, or a method of an interface-like
+    class, where `raise NotImplementedError` is the design, not a stub)."""
     from posttool.lib.fast import astlite as ast
 
     found = ("", False)
-    stack: list[tuple[ast.AST, str]] = [(stmt, MODULE_SCOPE) for stmt in tree.body]
+    subclassed = _subclassed_names(tree)
+    stack: list[tuple[ast.AST, str, bool]] = [(stmt, MODULE_SCOPE, False) for stmt in tree.body]
     while stack:
-        node, scope = stack.pop()
+        node, scope, in_interface = stack.pop()
         start, end = span(node)
         if hasattr(node, "lineno") and not start <= line <= end:
             continue
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            abstract = any(
+            abstract = in_interface or any(
                 dotted(d, partial=True).endswith("abstractmethod") for d in node.decorator_list
             )
             found = (_qualify(scope, node.name), abstract)
+        interface = isinstance(node, ast.ClassDef) and _is_interface(node, subclassed)
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             scope = _qualify(scope, node.name)
-        stack.extend((c, scope) for c in _child_blocks(node))
+        stack.extend((c, scope, interface) for c in _child_blocks(node))
     return found
+
+
+INTERFACE_BASES = ("ABC", "Protocol", "ABCMeta")
+INTERFACE_AFFIXES = ("Base", "Abstract", "Interface", "Protocol", "Mixin")
+
+
+def _is_interface(node: ast.ClassDef, subclassed: set[str]) -> bool:
+    """A class whose methods are meant to be overridden: it derives from `ABC`/`Protocol`,
+    is named like a base (`BaseStore`, `StoreInterface`, `AbstractStore`), or another class of
+    the module derives from it."""
+    bases = {dotted(b, partial=True).rsplit(".", 1)[-1] for b in node.bases}
+    bases |= {dotted(k.value, partial=True).rsplit(".", 1)[-1] for k in node.keywords}
+    if bases & set(INTERFACE_BASES) or node.name in subclassed:
+        return True
+    return node.name.startswith(INTERFACE_AFFIXES) or node.name.endswith(INTERFACE_AFFIXES)
+
+
+def _subclassed_names(tree: ast.Module) -> set[str]:
+    """Names of the module's classes that another of its top-level classes derives from."""
+    from posttool.lib.fast import astlite as ast
+
+    names: set[str] = set()
+    for stmt in tree.body:
+        if isinstance(stmt, ast.ClassDef):
+            names |= {dotted(b, partial=True).rsplit(".", 1)[-1] for b in stmt.bases}
+    return names

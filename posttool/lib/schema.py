@@ -54,6 +54,7 @@ TOOL_RECORD = {
     "sig": Nullable(str),
     "pair": Nullable(list),
     "unchanged": False,
+    "agent": "",  # the sub-agent that made the call; "" for the main model
 }
 FILE_RECORD = {
     "path": "",
@@ -93,7 +94,20 @@ ERROR_RECORD = {
 }
 # A test run's failures since it last passed, counted like `fix_iterations` (one per failure with
 # edits before it), keyed by `commands.run_under_test`; `cmd` is the command as last run.
-FAIL_STREAK = {"n": 0, "call": Nullable(int), "cmd": ""}
+FAIL_STREAK = {"n": 0, "call": Nullable(int), "cmd": "", "agent": ""}
+# One agent's (`""`: the main model) code edits since its last check (`test_edits` of them to
+# test files, `new_tests` test files created), and its last test runs
+# (`whole`: the run checks the whole project; else `targets`, see lib/verification.py).
+TEST_RUN = {"cmd": "", "whole": False, "targets": ListOf(str)}
+AGENT_CHECKS = {
+    "edits": 0,
+    "test_edits": 0,
+    "new_tests": 0,
+    "files": ListOf(str),
+    "verify_call": Nullable(int),
+    "runs": ListOf(TEST_RUN),
+    "last": 0,
+}
 SCAN_RECORD = {"hash": "", "findings": ListOf(list), "complex": ListOf(list)}
 HEALTH_RECORD = {
     "runs": 0,
@@ -146,6 +160,7 @@ SESSION_TEMPLATE: dict[str, Any] = {
         "files_since_verify": ListOf(str),
         "fix_iterations": 0,
         "fail_streaks": MapOf(FAIL_STREAK),
+        "agents": MapOf(AGENT_CHECKS),
     },
     "ui": {"edits_since_shot": 0, "files": ListOf(str), "last_screenshot_call": Nullable(int)},
     "confidence": {
@@ -164,7 +179,8 @@ SESSION_TEMPLATE: dict[str, Any] = {
     },
     "cooldowns": MapOf(list),
     "thinking": {"seen": ListOf(str), "last_size": 0, "turn_key": "", "turn_points": 0},
-    "info_gain": {"reads_since_progress": 0, "files": ListOf(str), "warned_at": 0},
+    # reads_since_progress is weighted (an unchanged re-read counts twice); calls is the count
+    "info_gain": {"reads_since_progress": 0, "files": ListOf(str), "warned_at": 0, "calls": 0},
     "scan": MapOf(SCAN_RECORD),
     "learn": {"lint_codes": MapOf(int)},
     "hook_health": MapOf(HEALTH_RECORD),
@@ -184,6 +200,7 @@ DEFAULT_CAPS: dict[str, int] = {
     "libraries": 100,
     "verification.files_since_verify": 20,
     "verification.fail_streaks": 10,
+    "verification.agents": 10,
     "ui.files": 10,
     "confidence.pending": 20,
     "confidence.history": 20,
@@ -316,6 +333,11 @@ def apply_caps(
         verification.get("fail_streaks", {}),
         cap("verification.fail_streaks"),
         key=lambda kv: kv[1]["call"] or 0,
+    )
+    verification["agents"] = _keep_largest(
+        verification.get("agents", {}),
+        cap("verification.agents"),
+        key=lambda kv: kv[1].get("last", 0) if isinstance(kv[1], dict) else 0,
     )
     doc["ui"]["files"] = doc["ui"]["files"][-cap("ui.files") :]
     confidence = doc["confidence"]

@@ -17,8 +17,31 @@ if TYPE_CHECKING:
 ROLES = ("format", "lint", "types")
 ROLE_NOUNS = {"format": "formatter", "lint": "linter", "types": "type checker"}
 
-_PRETTIER = {"command": "npx prettier --write {f}", "tokens": ["prettier", "biome"]}
-_ESLINT = {"command": "npx eslint --fix {f}", "tokens": ["eslint", "biome"]}
+# A role may say how to tell that the project uses its tool (`in_use`): `configs`, file names
+# looked for from the edited file's folder up to the project root; `manifests`, a file name and
+# a word its text contains (package.json naming the tool); `markers`, text in the edited file
+# (`eslint-disable`); `program`, an executable on PATH. Without any of them the role applies.
+_PRETTIER = {
+    "command": "npx prettier --write {f}",
+    "tokens": ["prettier", "biome"],
+    "configs": [
+        ".prettierrc", ".prettierrc.json", ".prettierrc.yaml", ".prettierrc.yml",
+        ".prettierrc.js", ".prettierrc.cjs", ".prettierrc.mjs", "prettier.config.js",
+        "prettier.config.cjs", "prettier.config.mjs",
+    ],
+    "manifests": [["package.json", '"prettier']],
+}  # fmt: skip
+_ESLINT = {
+    "command": "npx eslint --fix {f}",
+    "tokens": ["eslint", "biome"],
+    "configs": [
+        "eslint.config.js", "eslint.config.mjs", "eslint.config.cjs", "eslint.config.ts",
+        ".eslintrc", ".eslintrc.js", ".eslintrc.cjs", ".eslintrc.json", ".eslintrc.yaml",
+        ".eslintrc.yml",
+    ],
+    "manifests": [["package.json", '"eslint']],
+    "markers": ["eslint-disable", "eslint-enable"],
+}  # fmt: skip
 DEFAULT_TOOLS: list[dict[str, Any]] = [
     {
         "group": "Python",
@@ -32,7 +55,7 @@ DEFAULT_TOOLS: list[dict[str, Any]] = [
         "extensions": [".ts", ".tsx"],
         "format": _PRETTIER,
         "lint": _ESLINT,
-        "types": {"command": "npx tsc --noEmit", "tokens": ["tsc"]},
+        "types": {"command": "npx tsc --noEmit", "tokens": ["tsc"], "configs": ["tsconfig.json"]},
     },
     {
         "group": "JavaScript",
@@ -55,7 +78,7 @@ DEFAULT_TOOLS: list[dict[str, Any]] = [
     {
         "group": "shell",
         "extensions": [".sh", ".bash"],
-        "lint": {"command": "shellcheck {f}", "tokens": ["shellcheck"]},
+        "lint": {"command": "shellcheck {f}", "tokens": ["shellcheck"], "program": "shellcheck"},
     },
 ]
 
@@ -123,3 +146,69 @@ def shell_word(text: str) -> str:
 
 def render(command: str, display_path: str) -> str:
     return command.replace("{f}", shell_word(display_path))
+
+
+MAX_MANIFEST_BYTES = 200_000
+MAX_LEVELS = 12
+
+
+def in_use(spec: Any, file_path: str, root: str, text: str) -> bool:
+    """Whether the project evidently uses the role's tool (see the table's comment). A
+    suggestion to run ESLint in a project with no ESLint configuration only produces an error."""
+    if not isinstance(spec, dict):
+        return False
+    configs = _strings(spec.get("configs"))
+    manifests = [m for m in spec.get("manifests") or [] if _is_pair(m)]
+    markers = _strings(spec.get("markers"))
+    program = spec.get("program")
+    if not (configs or manifests or markers or isinstance(program, str)):
+        return True
+    if any(marker in text for marker in markers):
+        return True
+    if isinstance(program, str) and _on_path(program):
+        return True
+    for folder in _folders_up(file_path, root):
+        if any(os.path.isfile(os.path.join(folder, name)) for name in configs):
+            return True
+        if any(_mentions(os.path.join(folder, name), word) for name, word in manifests):
+            return True
+    return False
+
+
+def _strings(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str) and v] if isinstance(value, list) else []
+
+
+def _is_pair(value: Any) -> bool:
+    return isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value)
+
+
+def _folders_up(file_path: str, root: str) -> list[str]:
+    """The file's folder and its parents up to the project root (only the file's own folder
+    when the file is outside the root)."""
+    folder = os.path.dirname(file_path)
+    root = os.path.normpath(root) if root else ""
+    folders = [folder]
+    while root and folder != root and folder.startswith(root + os.sep):
+        folder = os.path.dirname(folder)
+        folders.append(folder)
+        if len(folders) >= MAX_LEVELS:
+            break
+    return folders
+
+
+def _mentions(path: str, word: str) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(MAX_MANIFEST_BYTES)
+    except OSError:
+        return False
+    return word.encode() in head
+
+
+def _on_path(program: str) -> bool:
+    for folder in os.environ.get("PATH", "").split(os.pathsep):
+        candidate = os.path.join(folder, program)
+        if folder and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return True
+    return False

@@ -26,6 +26,15 @@ def after_31_min(s: Session) -> str:
     return edit(s, "db.py", DB, "    pass", FETCH, now=s.now + 31 * 60)
 
 
+GUARDED = (
+    "import json\n\n\ndef load(body):\n    try:\n        data = body\n"
+    "    except ValueError:\n        return None\n    return data\n"
+)
+MULTILINE_GET = (
+    "import requests\n\nresponse = requests.get(\n    'https://api.example.com/items',\n"
+    "    params={'page': 1},\n    timeout=10,\n)\n"
+)
+
 Case = Callable[[Session], str]
 
 MUST_FIRE: list[tuple[str, Case, str]] = [
@@ -56,6 +65,18 @@ MUST_FIRE: list[tuple[str, Case, str]] = [
         "re_match_group",
         lambda s: write(s, "parse.py", "import re\n\nname = re.match(r'(\\w+)', text).group(1)\n"),
         "the pattern always matches",
+    ),
+    (
+        "string_split_index_past_the_first",
+        lambda s: write(s, "kv.py", "def value(line):\n    return line.split('=')[1].strip()\n"),
+        "non-empty sequence",
+    ),
+    (
+        "json_in_the_except_branch",
+        lambda s: edit(
+            s, "cfg.py", GUARDED, "        return None", "        return json.loads(FALLBACK_TEXT)"
+        ),
+        "the input is valid JSON",
     ),
     (
         "same_rule_other_file",
@@ -99,6 +120,27 @@ MUST_NOT_FIRE: list[tuple[str, Case]] = [
         lambda s: write(s, "env.py", "# TOKEN = os.environ['API_TOKEN'] was removed on purpose\n"),
     ),
     ("removed_lines_only", lambda s: edit(s, "db.py", DB + FETCH + "\n", FETCH + "\n", "")),
+    # Ordinary code that assumes nothing (issue 7, "the same kind of mistake elsewhere").
+    (
+        "json_line_added_inside_an_existing_try",
+        lambda s: edit(
+            s, "cfg.py", GUARDED, "        data = body", "        data = json.loads(body)"
+        ),
+    ),
+    ("requests_timeout_on_a_later_line", lambda s: write(s, "net.py", MULTILINE_GET)),
+    (
+        "environ_assignment",
+        lambda s: write(s, "run.py", "import os\n\nos.environ['PYTHONPATH'] = str(ROOT / 'src')\n"),
+    ),
+    (
+        "fixed_tuple_results",
+        lambda s: write(
+            s,
+            "names.py",
+            "import os\n\nstem = os.path.splitext(path)[0]\n"
+            "value = line.partition('=')[2].strip()\nhead = os.path.split(path)[1]\n",
+        ),
+    ),
 ]
 
 
@@ -184,3 +226,13 @@ def test_findings_come_from_added_lines(added: list[tuple[int | None, str]]) -> 
 @given(st.text(alphabet="()[]-0123456789 .'\"jsonloadsJSONparseretchgroup", max_size=200))
 def test_never_raises_on_odd_text(text: str) -> None:
     list(find_assumptions([(1, text)]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(lines, st.lists(st.text(max_size=60), max_size=40))
+def test_file_context_only_removes_findings(
+    added: list[tuple[int | None, str]], file_lines: list[str]
+) -> None:
+    """The file around the added lines can only show a guard: it never adds a finding."""
+    with_context = list(find_assumptions(added, file_lines))
+    assert set(with_context) <= set(find_assumptions(added))

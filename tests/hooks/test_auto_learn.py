@@ -276,6 +276,16 @@ LESSONS = {
         "Exit code 1\nImportError: cannot import name 'thing' from 'pkg.mod' (/x/mod.py)",
         "`pkg.mod` has no `thing` in the installed version.",
     ),
+    "cannot import name from the project's own module": (
+        "Exit code 1\nImportError: cannot import name 'main' from 'mcp_venus_os.__main__' "
+        "(/home/dev/proj/src/mcp_venus_os/__main__.py)",
+        "`mcp_venus_os.__main__` is the project's own module and has no `main`.",
+    ),
+    "cannot import name from an installed copy in the project's venv": (
+        "Exit code 1\nImportError: cannot import name 'x' from 'pydantic' "
+        "(/home/dev/proj/.venv/lib/python3.12/site-packages/pydantic/__init__.py)",
+        "`pydantic` has no `x` in the installed version.",
+    ),
     "command not found": (
         "Exit code 127\nbash: line 1: fdfind: command not found",
         "`fdfind` is not on PATH here.",
@@ -342,3 +352,51 @@ def test_lesson_text_is_linear_on_large_errors(error: str) -> None:
     lesson, excerpt = failure("Exit code 1\n" + error)
     assert time.process_time() - started < 5
     assert "\n" not in lesson and len(excerpt) <= 200
+
+
+@pytest.mark.skipif(
+    "quality_scanner" not in load_registry().by_name, reason="quality_scanner not registered"
+)
+def test_lint_recurrence_is_counted_per_agent(session: Session) -> None:
+    answers = []
+    for name, agent in (("a.py", "sub-1"), ("b.py", "sub-1"), ("c.py", None), ("d.py", "sub-1")):
+        path = session.project / name
+        path.write_text("import os\n")
+        extra = {"agent_id": agent, "agent_type": "general-purpose"} if agent else {}
+        answers.append(
+            session.send(
+                "01",
+                tool_input={"file_path": str(path), "content": "import os\n"},
+                tool_response={"filePath": str(path), "content": "import os\n"},
+                **extra,
+            )
+        )
+    assert LABEL not in answers[2]  # the main model introduced it once
+    assert "[auto_learn] F401 has been introduced 3 times this session" in answers[3]
+
+
+def test_missing_module_of_the_project_itself(tmp_path: Any) -> None:
+    root = tmp_path / "proj"
+    (root / ".git").mkdir(parents=True)
+    (root / "src" / "shop" / "orders").mkdir(parents=True)
+    (root / "src" / "shop" / "orders" / "models.py").write_text("X = 1\n")
+
+    def lesson(module: str) -> str:
+        raw = merge(
+            load_fixture("06"),
+            {
+                "tool_input": {"command": "python3 -m shop.cli"},
+                "error": f"Exit code 1\nModuleNotFoundError: No module named '{module}'",
+                "cwd": str(root),
+            },
+        )
+        event = build_event(raw, now=START)
+        return lesson_text(event, event.error_sig)[0]
+
+    assert lesson("shop.orders.views") == (
+        "`shop.orders.views` does not exist in the project; check the module's name and path."
+    )
+    assert lesson("shop.orders.models").startswith(
+        "`shop.orders.models` is the project's own module but `python3` could not import it;"
+    )
+    assert lesson("yaml").startswith("`yaml` is not importable by the interpreter")

@@ -283,6 +283,11 @@ REDUCER_SILENT: dict[str, list[Step]] = {
     "backup name on an update": [write("app.py.bak", "x = 2\n", "x = 1\n")],
     "ordinary new file": [write("renew.py", "x = 1\n")],
     "7 code edits": [write(f"m{i}.py", "x = 1\n") for i in range(7)],
+    # Issue 7: a sub-agent's edits are not the main model's unverified work.
+    "7 code edits by a sub-agent, 1 by the main model": [
+        *[write(f"m{i}.py", "x = 1\n", **SUB_AGENT) for i in range(7)],
+        write("m7.py", "x = 1\n"),
+    ],
     "8 edits of non-code files": [write(f"m{i}.md", "x\n") for i in range(8)],
     "5 edits of one file": [edit(f"v{i}", f"v{i + 1}") for i in range(5)],
     "Edit x→y twice": [edit("x", "y"), edit("x", "y")],

@@ -11,6 +11,8 @@ HOOK = "dev_toolchain_suggest"
 
 
 def two_ts(s: Session) -> str:
+    for config in ("eslint.config.js", ".prettierrc", "tsconfig.json"):  # a project using them
+        (s.project / config).write_text("{}\n")
     write(s, "a.ts", "export const a = 1;\n")
     return write(s, "src/b.ts", "export const b = 2;\n")
 

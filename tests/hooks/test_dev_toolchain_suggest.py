@@ -97,6 +97,8 @@ MUST_NOT_FIRE: list[tuple[str, Case]] = [
 @pytest.mark.parametrize(("name", "case", "expected"), MUST_FIRE, ids=[c[0] for c in MUST_FIRE])
 def test_fires(session: Session, name: str, case: Case, expected: str) -> None:
     write_config(session.home, {"quality_scanner": {"enabled": False}})
+    for config in ("eslint.config.js", ".prettierrc", "tsconfig.json"):  # a project using them
+        (session.project / config).write_text("{}\n")
     blocks = labelled(case(session), HOOK)
     assert len(blocks) == 1, blocks
     assert expected in blocks[0]

@@ -149,7 +149,7 @@ def test_unchanged_rereads_weigh_double(session: Session) -> None:
     answers = session.play([("02", {})] * 11)
     assert [LABEL in answer for answer in answers] == [False] * 10 + [True]
     assert line_of(answers[-1]).startswith(
-        "[info_gain_tracker] 21 reads/searches with no edit or command (last: `app.py`). "
+        "[info_gain_tracker] 11 reads/searches with no edit or command (last: `app.py`). "
     )
     assert session.doc()["info_gain"]["files"] == ["app.py"]
 
@@ -157,7 +157,12 @@ def test_unchanged_rereads_weigh_double(session: Session) -> None:
 def test_progress_resets_the_section(session: Session) -> None:
     session.play(reads(5))
     session.play([("01", {})])
-    assert session.doc()["info_gain"] == {"reads_since_progress": 0, "files": [], "warned_at": 0}
+    assert session.doc()["info_gain"] == {
+        "reads_since_progress": 0,
+        "files": [],
+        "warned_at": 0,
+        "calls": 0,
+    }
 
 
 def test_failed_write_is_not_progress(session: Session) -> None:
@@ -201,6 +206,7 @@ def raw_for(kind: str) -> dict[str, Any]:
 def test_fires_once_when_the_counter_reaches_20(kinds: list[str]) -> None:
     doc = new_session("s", "k", START)
     count = warned = 0
+    read_in_streak = False  # both read kinds read app.py
     for index, kind in enumerate(kinds, 1):
         event = build_event(merge(raw_for(kind), {"cwd": "/p"}), now=START + index)
         event.set_runner_fact("call_index", index)
@@ -211,8 +217,10 @@ def test_fires_once_when_the_counter_reaches_20(kinds: list[str]) -> None:
         message = info_gain_tracker(event, state)
         if kind in ("edit", "command"):
             count = warned = 0
+            read_in_streak = False
         elif kind != "mcp":
-            count += 2 if kind == "reread" else 1
+            count += 2 if kind == "reread" and read_in_streak else 1
+            read_in_streak = read_in_streak or kind in ("read", "reread")
         expected = count >= 20 and not warned
         if expected:
             warned = count
@@ -220,3 +228,15 @@ def test_fires_once_when_the_counter_reaches_20(kinds: list[str]) -> None:
         if message is not None:
             assert message.severity == "info"
         assert doc["info_gain"]["reads_since_progress"] == count
+
+
+def test_files_read_in_an_earlier_session_are_not_rereads(
+    session: Session, make_session: Any
+) -> None:
+    """The read cache is the project's: a first read in this session of a file read yesterday
+    (or by a sub-agent) is a read, not an unchanged re-read worth double."""
+    session.play(reads(10))
+    later = make_session("sess-later")
+    answers = later.play([*reads(10), *reads(9, start=10)])
+    assert not any(LABEL in answer for answer in answers)
+    assert LABEL in later.play([read(19)])[0]

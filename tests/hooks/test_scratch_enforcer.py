@@ -98,6 +98,16 @@ SILENT = {
         bash(f"python fetch.py --id {n}", **SUB_AGENT) for n in range(5)
     ],
     "a 6th fetch right after the notice (cooldown)": fetches(range(1, 7)),
+    # Issue 7: a sub-agent's commands are its own work, not the main model's repetition.
+    "4 fetches by a sub-agent, then 1 by the main model": [
+        *[bash(f"python fetch.py --id {n}", **SUB_AGENT) for n in range(4)],
+        bash("python fetch.py --id 9"),
+    ],
+    "a sub-agent's replacement in 2 files, the main model's in a third": [
+        ("03", merge(edit("a.py")[1], SUB_AGENT)),
+        ("03", merge(edit("b.py")[1], SUB_AGENT)),
+        edit("c.py"),
+    ],
     "the same replacement in 2 files": [edit("a.py"), edit("b.py")],
     "the same replacement 3 times in one file": [edit("a.py")] * 3,
     "3 different replacements in 3 files": [

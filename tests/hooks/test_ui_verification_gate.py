@@ -85,6 +85,15 @@ MUST_NOT_FIRE: list[tuple[str, Case]] = [
     ),
     ("plain_ts", lambda s: write(s, "util.ts", "export const className = 'x';\n")),
     ("skip_path_css", lambda s: css(s, "dist/style.css")),
+    # A component test or an HTML fixture is checked by the tests, not by a screenshot.
+    (
+        "component_test",
+        lambda s: write(s, "src/Button.test.tsx", 'render(<Button className="p-4" />);\n'),
+    ),
+    (
+        "html_fixture",
+        lambda s: write(s, "tests/fixtures/page.html", "<html><body></body></html>\n"),
+    ),
     (
         "screenshot_by_bash_then_css",
         lambda s: (bash(s, "npx playwright screenshot http://localhost:3000 shot.png"), css(s))[1],

@@ -58,6 +58,10 @@ FIRES = {
     "fixture 02 three times (reread)": [F02, F02, F02],
     "02 three times with other calls between": [F02, ("05", {}), F02, read("big.txt"), F02],
     "Edit x→y then y→x (back_and_forth)": [edit("x", "y"), edit("y", "x")],
+    "a line of code added, then taken out again": [
+        edit("x = f()", "x = f()\nx = normalise(x)"),
+        edit("x = f()\nx = normalise(x)", "x = f()"),
+    ],
     "Write update undoing an earlier Write": [
         ("04", {}),
         (
@@ -127,6 +131,22 @@ SILENT = {
     "Edit x→y then y→z": [edit("x", "y"), edit("y", "z")],
     "Edit x→y in one file, y→x in another": [edit("x", "y", "a.py"), edit("y", "x", "b.py")],
     "fixture 05 five times (not a detector)": [("05", {})] * 5,
+    # Issue 7: what a sub-agent read or ran is not in the main model's context.
+    "02 by the main model, twice by a sub-agent, once more by the main": [
+        F02,
+        read(**SUB_AGENT),
+        read(**SUB_AGENT),
+        F02,
+    ],
+    "a debug print added, then taken out again (cleanup)": [
+        edit("x = f()", "x = f()\nprint('x =', x)"),
+        edit("x = f()\nprint('x =', x)", "x = f()"),
+    ],
+    "06 twice in a sub-agent, then once in the main model": [
+        ("06", SUB_AGENT),
+        ("06", SUB_AGENT),
+        F06,
+    ],
 }
 
 
@@ -309,3 +329,31 @@ def test_any_error_three_times_is_a_repeat(name: str, detail: str) -> None:
     excerpt = texts[2].split("`", 2)[1]
     assert len(excerpt) <= 100
     assert excerpt.rstrip("…") in " ".join(last_line.split())
+
+
+def test_a_sub_agents_fix_between_runs_is_an_edit(session: Session) -> None:
+    answers = session.play([F06, edit("a", "b", **SUB_AGENT), F06, F06])
+    assert "3 edit→run cycles ended in the same error" in answers[-1]
+
+
+def test_a_sub_agents_edit_between_reads_starts_the_count_again(session: Session) -> None:
+    answers = session.play([F02, F02, edit("a", "b", **SUB_AGENT), F02])
+    assert not any(LABEL in answer for answer in answers)
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "cleanup"),
+    [
+        ("a\nprint(a)\n", "a\n", True),
+        ("a\n  console.log('a', a);\n\n  debugger;\nb\n", "a\nb\n", True),
+        ('a\nfmt.Println("a", a)\n', "a\n", True),
+        ("a\nprint(a)\n", "a\nlog(a)\n", False),  # replaced, not only removed
+        ("a\nb = 2\n", "a\n", False),
+        ("a\n", "a\n", False),
+        ("a\n\n", "a\n", False),  # only a blank line: nothing was debug output
+    ],
+)
+def test_removes_only_debug_output(before: str, after: str, cleanup: bool) -> None:
+    from posttool.lib.linechecks import removes_only_debug_output
+
+    assert removes_only_debug_output(before, after) is cleanup

@@ -109,6 +109,12 @@ def test_fix_loop_is_action(session: Session) -> None:
     assert "re-run it now and read the whole failure before changing more" in out
 
 
+def main_agent_edits(edits: int, files: list[str]) -> dict:
+    from posttool.lib.schema import AGENT_CHECKS, default_of
+
+    return {**default_of(AGENT_CHECKS), "edits": edits, "files": files}
+
+
 def unit(doc_changes: dict, call_index: int = 50) -> tuple:
     from posttool.lib.schema import new_session
 
@@ -130,7 +136,7 @@ def test_severities_and_cooldown_keys() -> None:
     )
     assert message.severity == "action"
     assert f"{HOOK}|fix:7" in state.doc["cooldowns"]
-    message, state = unit({"edits_since_verify": 6, "files_since_verify": ["a.py", "b.py"]})
+    message, state = unit({"agents": {"": main_agent_edits(6, ["a.py", "b.py"])}})
     assert message.severity == "warn"
     assert message.text == (
         "6 code edits since the last test/build/lint run; run the relevant tests or checks "
@@ -148,8 +154,7 @@ def test_fix_loop_on_cooldown_falls_back_to_unverified() -> None:
         last_test_ok=False,
         last_failed_test_call=7,
         fail_streaks={"pytest -q": {"n": 2, "call": 7, "cmd": "pytest -q"}},
-        edits_since_verify=5,
-        files_since_verify=["a.py"],
+        agents={"": main_agent_edits(5, ["a.py"])},
     )
     doc["cooldowns"][f"{HOOK}|fix:7"] = [0.0, 40]
     message, _ = call_hook(HOOK, load_fixture("03"), doc=doc, call_index=50)

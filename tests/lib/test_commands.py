@@ -50,6 +50,29 @@ def test_split_segments(command: str, segments: list[str]) -> None:
         ("pip install requests", {"install"}),
         ("sudo apt-get install jq", {"install"}),
         ("python fetch.py --id 3", {"run"}),
+        # The project's own test entry points (issue 7: "N code edits since the last test run"
+        # after the model had just run them).
+        ("python manage.py test orders", {"test"}),
+        ("python manage.py migrate", {"run"}),
+        ("php artisan test", {"test"}),
+        ("bundle exec rspec spec/models", {"test"}),
+        ("pnpm vitest run src/a.test.ts", {"test"}),
+        ("just test", {"test"}),
+        ("./scripts/test-quick.sh", {"test"}),
+        ("bash scripts/run_tests.sh --fast", {"test"}),
+        ("python test_api.py", {"test"}),
+        ("node tests/run.js", {"run"}),
+        ("test -f app.py", {"run"}),
+        ("python latest.py", {"run"}),
+        # Other ecosystems' checks.
+        ("cargo check --all-targets", {"build"}),
+        ("swift build", {"build"}),
+        ("npx next build", {"build"}),
+        ("python -m py_compile app.py", {"build"}),
+        ("npx vue-tsc --noEmit", {"typecheck"}),
+        ("pnpm tsc --noEmit", {"typecheck"}),
+        ("deno check main.ts", {"typecheck"}),
+        ("cargo run", {"run"}),
     ],
 )
 def test_command_kinds(command: str, kinds: set[str]) -> None:
