@@ -265,6 +265,11 @@ def parse_ruff(out: bytes) -> list[Finding] | None:
         return None
     if not isinstance(items, list):
         return None
+    return ruff_findings(items)
+
+
+def ruff_findings(items: list[Any]) -> list[Finding]:
+    """ruff's JSON items (or the warm server's, in the same shape) as findings."""
     findings: list[Finding] = []
     for item in items:
         if not isinstance(item, dict):
