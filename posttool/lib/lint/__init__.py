@@ -87,13 +87,8 @@ def scan_file(event: Event, config: Config, home: str) -> dict[str, Any] | None:
     if ruff_result is None and radon_result is None:
         return None
     if run.cacheable and ruff is not None and unchanged_since(path, before):
-        cache_write(
-            home,
-            key,
-            ruff_result,
-            radon_result,
-            max_files=config.get("stores.lint_cache.max_files"),
-        )
+        max_files = config.get("stores.lint_cache.max_files")
+        run.defer(lambda: cache_write(home, key, ruff_result, radon_result, max_files=max_files))
     result = {"hash": digest, "ruff": ruff_result, "radon": radon_result, "cached": False}
     if run.config_error:
         result["ruff_config_error"] = run.config_error

@@ -23,6 +23,7 @@ from posttool.lib.fast.jsonfast import JSONDecodeError, dumps, loads
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import IO, Any
 
 SHUTDOWN_WAIT_S = 1.0
@@ -174,9 +175,16 @@ class RuffServer:
 
     # --- diagnostics -----------------------------------------------------------------------
 
-    def diagnostics(self, path: str, text: str, deadline: float) -> list[dict[str, Any]] | None:
+    def diagnostics(
+        self,
+        path: str,
+        text: str,
+        deadline: float,
+        meanwhile: Callable[[], object] | None = None,
+    ) -> list[dict[str, Any]] | None:
         """The server's diagnostics for `text` as the content of `path`, or None when they did
-        not come by `deadline`. Raises RuffServerError when the server cannot answer."""
+        not come by `deadline`; `meanwhile` runs in this thread while the server works.
+        Raises RuffServerError when the server cannot answer."""
         uri = file_uri(path)
         document = self._documents[hash(uri) % DOCUMENT_LOCKS]
         if not document.acquire(timeout=max(0.0, deadline - time.monotonic())):
@@ -185,9 +193,12 @@ class RuffServer:
             item = {"uri": uri, "languageId": "python", "version": 1, "text": text}
             self.notify("textDocument/didOpen", {"textDocument": item}, deadline)
             try:
-                reply = self.request(
+                asked = self._ask(
                     "textDocument/diagnostic", {"textDocument": {"uri": uri}}, deadline
                 )
+                if meanwhile is not None:
+                    meanwhile()
+                reply = self._answer(asked, deadline)
             finally:
                 if not self.gone:
                     closing = {"textDocument": {"uri": uri}}
@@ -207,6 +218,9 @@ class RuffServer:
     def request(self, method: str, params: Any, deadline: float) -> dict[str, Any] | None:
         """Send a request and wait for its response until `deadline` (None when it did not
         come). An error response raises RuffServerError."""
+        return self._answer(self._ask(method, params, deadline), deadline)
+
+    def _ask(self, method: str, params: Any, deadline: float) -> tuple[int, str, _Reply]:
         reply = _Reply()
         with self._guard:
             self._next_id += 1
@@ -215,10 +229,17 @@ class RuffServer:
         message = {"jsonrpc": "2.0", "id": request_id, "method": method, "params": params}
         try:
             self._send(message, deadline)
+        except RuffServerError:
+            self._forget(request_id)
+            raise
+        return request_id, method, reply
+
+    def _answer(self, asked: tuple[int, str, _Reply], deadline: float) -> dict[str, Any] | None:
+        request_id, method, reply = asked
+        try:
             reply.done.wait(max(0.0, deadline - time.monotonic()))
         finally:
-            with self._guard:
-                self._pending.pop(request_id, None)
+            self._forget(request_id)
         if reply.message is None:
             if self.gone:
                 raise RuffServerError(self.gone)
@@ -226,6 +247,10 @@ class RuffServer:
         if "error" in reply.message:
             raise RuffServerError(f"{method}: {dumps(reply.message['error'])[:200]}")
         return reply.message
+
+    def _forget(self, request_id: int) -> None:
+        with self._guard:
+            self._pending.pop(request_id, None)
 
     def notify(self, method: str, params: Any, deadline: float) -> None:
         self._send({"jsonrpc": "2.0", "method": method, "params": params}, deadline)

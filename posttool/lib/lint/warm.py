@@ -18,6 +18,7 @@ defaults when there are none), and `ruff check` itself still runs
 from __future__ import annotations
 
 import os
+import queue
 import threading
 import time
 
@@ -41,6 +42,7 @@ from posttool.lib.log import log
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
     Finding = list[Any]
@@ -48,6 +50,11 @@ if TYPE_CHECKING:
     SlotKey = tuple[str, str, str]
 
 START_TIMEOUT_S = 30.0
+# radon runs in the request's own thread while the server lints, when the file is this small
+# (radon takes about 2 ms per KB here: well inside the smallest `timeout_s`, 50 ms); a larger
+# file gets a thread of its own, abandoned at the deadline as `ruff check`'s path does.
+INLINE_RADON_BYTES = 8192
+WRITER_STOP_WAIT_S = 5.0
 MAX_FAILURES = 2  # a root's server is restarted once; after a second failure, `ruff check`
 MAX_SERVERS = 8  # the least recently used one is stopped beyond this
 MAX_KNOWN_CONFIGS = 256
@@ -105,9 +112,32 @@ class WarmRuff:
         # False when ruff refused the configuration
         self._configs: dict[tuple[str, tuple[str, ...]], bool] = {}
         self._started_ns: dict[int, int] = {}  # id(server) → wall clock at its start
+        self._tasks: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        self._writer: threading.Thread | None = None
 
     def tool_run(self, path: str, cwd: str, settings: Settings, display: str) -> WarmToolRun:
         return WarmToolRun(path, cwd, settings, display, self)
+
+    def write_behind(self, task: Callable[[], None]) -> None:
+        """Run `task` (a lint cache write and its pruning) in the writer thread, after the
+        answer; in order, one at a time."""
+        with self._lock:
+            if self._writer is None:
+                self._writer = threading.Thread(
+                    target=self._write_tasks, name="posttool-lint-cache", daemon=True
+                )
+                self._writer.start()
+        self._tasks.put(task)
+
+    def _write_tasks(self) -> None:
+        while True:
+            task = self._tasks.get()
+            if task is None:
+                return
+            try:
+                task()
+            except Exception as exc:  # a cache write must not end the writer
+                log(f"{HOOK}: lint cache write failed: {type(exc).__name__}: {exc}")
 
     # --- choosing a server -----------------------------------------------------------------
 
@@ -271,6 +301,10 @@ class WarmRuff:
                 continue
             server.close()
             log(f"{HOOK}: ruff server for {key[1]} stopped after {slot.lints} lint(s)")
+        writer = self._writer
+        if writer is not None:
+            self._tasks.put(None)  # after the cache writes already queued
+            writer.join(WRITER_STOP_WAIT_S)
 
     def status(self) -> list[dict[str, Any]]:
         """Each root's server: its state, process id and lints (for tests and diagnosis)."""
@@ -339,21 +373,31 @@ class WarmToolRun(ToolRun):
             self.pool.learn(flavor, stamps, self, ruff_result is not None)
             return ruff_result, radon_result
         deadline = time.monotonic() + self.settings.timeout_s
-        radon_thread = None
-        if radon_in_process:
-            radon_thread = RadonThread(data, self.settings.min_rank)
-            radon_thread.start()
-        ruff_result = self.warm_ruff(server, ruff, text, deadline)
-        radon_result = None
-        if radon_thread is not None:
-            radon_result = self.join_radon(radon_thread, deadline)
-        return ruff_result, radon_result
+        if not radon_in_process:
+            return self.warm_ruff(server, ruff, text, deadline, None), None
+        radon = RadonThread(data, self.settings.min_rank)
+        if len(data) > INLINE_RADON_BYTES:
+            radon.start()
+            ruff_result = self.warm_ruff(server, ruff, text, deadline, None)
+            return ruff_result, self.join_radon(radon, deadline)
+        ruff_result = self.warm_ruff(server, ruff, text, deadline, radon.work)
+        if radon.result is None and radon.error is None:  # the server failed before it ran
+            radon.work()
+        return ruff_result, self.radon_outcome(radon)
+
+    def defer(self, task: Callable[[], None]) -> None:
+        self.pool.write_behind(task)
 
     def warm_ruff(
-        self, server: RuffServer, ruff: str, text: str, deadline: float
+        self,
+        server: RuffServer,
+        ruff: str,
+        text: str,
+        deadline: float,
+        meanwhile: Callable[[], object] | None,
     ) -> list[Finding] | None:
         try:
-            diagnostics = server.diagnostics(self.path, text, deadline)
+            diagnostics = server.diagnostics(self.path, text, deadline, meanwhile)
             if diagnostics is not None:
                 findings = ruff_findings(cli_items(diagnostics))
                 self.pool.lints_done(server)
