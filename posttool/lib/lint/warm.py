@@ -129,6 +129,12 @@ class WarmRuff:
                 self._writer.start()
         self._tasks.put(task)
 
+    def flush(self, timeout: float) -> bool:
+        """Wait until the cache writes queued so far are done."""
+        done = threading.Event()
+        self.write_behind(done.set)
+        return done.wait(timeout)
+
     def _write_tasks(self) -> None:
         while True:
             task = self._tasks.get()

@@ -17,10 +17,13 @@ import pytest
 
 from posttool.lib import log as log_module
 from posttool.lib.config import Config
-from posttool.lib.lint import warm
+from posttool.lib.lint import scan_file, warm
 from posttool.lib.lint.cache import Settings
 from posttool.lib.lint.linters import ToolRun
 from posttool.lib.lint.ruffserver import Unsupported, cli_items, cli_message
+from posttool.lib.paths import lint_cache_dir
+from tests.conftest import Session
+from tests.lib.lint.test_lint import write_event
 
 REAL_RUFF = os.path.join(os.path.dirname(sys.executable), "ruff")
 pytestmark = [
@@ -334,3 +337,26 @@ def test_a_fix_whose_safety_is_not_told_is_unsupported() -> None:
     ]
     with pytest.raises(Unsupported):
         cli_items([{**told, "data": {"edits": [edit], "kind": {"name": "unused-import"}}}])
+
+
+# --- the lint cache ------------------------------------------------------------------------------
+
+
+def test_warm_results_reach_the_lint_cache_after_the_answer(
+    session: Session, home: Path, pool: warm.WarmRuff
+) -> None:
+    config = Config({"quality_scanner.timeout_s": 60})
+    scan_file(write_event(session, "app.py", APP), config, str(home))  # `ruff check` vets
+    wait_for(lambda: ready(pool, session.project), "no ready server")
+    assert pool.flush(READY_WAIT_S)
+    entries = Path(lint_cache_dir(str(home)))
+    cached = len(list(entries.rglob("*.json")))
+    before = lints(pool)
+    event = write_event(session, "app.py", APP + "\nNEW = 1\n")
+    first = scan_file(event, config, str(home))
+    assert first is not None and first["cached"] is False
+    assert lints(pool) == before + 1
+    assert pool.flush(READY_WAIT_S)  # written by the writer thread, after the answer
+    assert len(list(entries.rglob("*.json"))) == cached + 1
+    assert scan_file(event, config, str(home)) == {**first, "cached": True}
+    assert lints(pool) == before + 1
