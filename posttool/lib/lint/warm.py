@@ -159,9 +159,10 @@ class WarmRuff:
             else "defaults:" + ",".join(settings.default_select)
         )
         known = self._configs.get((flavor, stamps))
-        if self.closing or known is False:
+        root = os.path.realpath(cwd)
+        if self.closing or known is False or not servable(path, root):
             return None, flavor
-        key = (ruff, os.path.realpath(cwd), flavor)
+        key = (ruff, root, flavor)
         ruff_stamp = _file_stamp(ruff)
         with self._lock:
             slot = self._slots.get(key)
@@ -326,6 +327,15 @@ class WarmRuff:
                 }
                 for key, slot in self._slots.items()
             ]
+
+
+def servable(path: str, root: str) -> bool:
+    """Whether a server may lint `path` for the project at `root`: a Python source file (the
+    server reads a notebook's cells, not its JSON), and a root that is neither the filesystem's
+    nor the home folder (the server indexes every configuration file under its root first)."""
+    if not path.endswith((".py", ".pyi")):
+        return False
+    return root != os.path.dirname(root) and root != os.path.realpath(os.path.expanduser("~"))
 
 
 def _select_of(key: SlotKey) -> list[str]:

@@ -360,3 +360,13 @@ def test_warm_results_reach_the_lint_cache_after_the_answer(
     assert len(list(entries.rglob("*.json"))) == cached + 1
     assert scan_file(event, config, str(home)) == {**first, "cached": True}
     assert lints(pool) == before + 1
+
+
+def test_what_a_server_is_not_started_for(tmp_path: Path) -> None:
+    home = os.path.realpath(os.path.expanduser("~"))
+    project = str(tmp_path / "proj")
+    assert warm.servable(f"{project}/app.py", project)
+    assert warm.servable(f"{project}/stubs/app.pyi", project)
+    assert not warm.servable(f"{project}/notes.ipynb", project)  # cells, not JSON, to a server
+    assert not warm.servable("/app.py", "/")  # it would index every config file on the disk
+    assert not warm.servable(f"{home}/app.py", home)
