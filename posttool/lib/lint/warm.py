@@ -56,7 +56,7 @@ START_TIMEOUT_S = 30.0
 INLINE_RADON_BYTES = 8192
 WRITER_STOP_WAIT_S = 5.0
 MAX_FAILURES = 2  # a root's server is restarted once; after a second failure, `ruff check`
-MAX_SERVERS = 8  # the least recently used one is stopped beyond this
+MAX_SERVERS = 4  # ~65 MB each; the least recently used one is stopped beyond this
 MAX_KNOWN_CONFIGS = 256
 # A configuration file changed after a server's start (or this little before it: file times
 # come from a coarse kernel clock) may have been read in its old version, so the server is
