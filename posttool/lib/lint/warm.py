@@ -10,9 +10,10 @@ defaults when there are none), and `ruff check` itself still runs
   which reports it and falls back to the defaults),
 - while a project's server is starting (it starts in the background: no answer waits for it),
 - for content that is not UTF-8, or when radon runs as a command rather than in process,
+- for a notebook, for a project rooted at `/` or the home folder (see `servable`),
 - when a server crashes mid-request (in the time left), and for good once a root's server has
   failed twice (crashed, hung past `timeout_s`, or would not start) or cannot tell a safe fix
-  from an unsafe one (ruff before 0.6-ish).
+  from an unsafe one (ruff 0.5 to at least 0.9 cannot; 0.4 has no stable server).
 """
 
 from __future__ import annotations
