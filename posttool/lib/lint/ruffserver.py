@@ -171,7 +171,7 @@ class RuffServer:
         self._close_pipes()
 
     def stderr_tail(self) -> str:
-        return " | ".join(line for line in self._stderr if line)
+        return " | ".join(line for line in list(self._stderr) if line)  # a copy: it grows
 
     # --- diagnostics -----------------------------------------------------------------------
 

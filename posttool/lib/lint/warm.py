@@ -232,9 +232,11 @@ class WarmRuff:
             server.start(START_TIMEOUT_S)
         except Unsupported as exc:
             self._give_up(slot, server, f"{key[0]} cannot serve lint results ({exc})")
+            server.kill()  # also when the slot moved on meanwhile
             return
         except RuffServerError as exc:
             self.failed(server, f"did not start: {exc}")
+            server.kill()
             return
         with self._lock:
             if slot.server is server and not self.closing:
