@@ -82,7 +82,7 @@ def scan_file(event: Event, config: Config, home: str) -> dict[str, Any] | None:
     hit = cache_read(home, key)
     if hit is not None:
         return {"hash": digest, "ruff": hit[0], "radon": hit[1], "cached": True}
-    run = _tool_run(path, cwd, settings, event.display_path or path)
+    run = _tool_run(path, cwd, settings, event.display_path or path, config)
     ruff_result, radon_result = run.run(data, ruff, radon_version is not None, radon_cli)
     if ruff_result is None and radon_result is None:
         return None
@@ -95,11 +95,11 @@ def scan_file(event: Event, config: Config, home: str) -> dict[str, Any] | None:
     return result
 
 
-def _tool_run(path: str, cwd: str, settings: Settings, display: str) -> ToolRun:
+def _tool_run(path: str, cwd: str, settings: Settings, display: str, config: Config) -> ToolRun:
     """`ruff check` and radon; under `posttool serve`, the warm ruff server in place of
     `ruff check` (`lint.warm` is loaded and enabled by the server only)."""
     warm = sys.modules.get("posttool.lib.lint.warm")
-    if warm is not None and warm.ACTIVE is not None:
+    if warm is not None and warm.ACTIVE is not None and config.get(f"{HOOK}.ruff_server"):
         return warm.ACTIVE.tool_run(path, cwd, settings, display)
     from posttool.lib.lint.linters import ToolRun
 

@@ -370,3 +370,11 @@ def test_what_a_server_is_not_started_for(tmp_path: Path) -> None:
     assert not warm.servable(f"{project}/notes.ipynb", project)  # cells, not JSON, to a server
     assert not warm.servable("/app.py", "/")  # it would index every config file on the disk
     assert not warm.servable(f"{home}/app.py", home)
+
+
+def test_the_warm_path_can_be_turned_off(session: Session, home: Path, pool: warm.WarmRuff) -> None:
+    config = Config({"quality_scanner.timeout_s": 60, "quality_scanner.ruff_server": False})
+    for n in range(3):
+        result = scan_file(write_event(session, "app.py", f"{APP}\nN = {n}\n"), config, str(home))
+        assert result is not None and result["ruff"]
+    assert pool.status() == []  # `ruff check` every time, no server started
