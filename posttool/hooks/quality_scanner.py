@@ -28,6 +28,7 @@ SCANNER_DEFAULTS = {
     "min_rank": "C",
     "default_select": ["E4", "E7", "E9", "F"],  # for a project with no ruff config of its own
     "max_findings": 3,
+    "ruff_server": True,  # `posttool serve`: lint through a warm `ruff server` (lib/lint/warm.py)
 }
 
 

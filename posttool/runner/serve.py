@@ -29,6 +29,7 @@ from typing import Any
 
 from posttool import __version__
 from posttool.lib.fast.jsonfast import JSONDecodeError, dumps, loads, loads_clean
+from posttool.lib.lint import warm as warm_ruff
 from posttool.lib.paths import HomeError, settle_home
 from posttool.lib.store import write_atomic
 from posttool.runner.registry import Registry, load_registry
@@ -396,12 +397,14 @@ def run_serve(
 
 
 def serve_until_stopped(server: HookServer) -> None:
+    warm_ruff.enable()  # quality_scanner asks a warm `ruff server` (per process: after fork)
     try:
         server.serve_forever(poll_interval=0.2)
     finally:
         server.stopping = True
         server.close_idle()
         server.server_close()  # joins the request threads
+        warm_ruff.close()  # its ruff servers end with it
         server.resident.close()  # writes what they left pending
         server.say(f"pid {os.getpid()} stopped after {server.requests} event(s)")
 

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 from posttool.lib.lint.cache import (
     HOOK,
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 
     from posttool.lib.config import Config
     from posttool.lib.event import Event
+    from posttool.lib.lint.linters import ToolRun
 
 
 # --- the prepare step ---------------------------------------------------------------------
@@ -80,24 +82,28 @@ def scan_file(event: Event, config: Config, home: str) -> dict[str, Any] | None:
     hit = cache_read(home, key)
     if hit is not None:
         return {"hash": digest, "ruff": hit[0], "radon": hit[1], "cached": True}
-    from posttool.lib.lint.linters import ToolRun
-
-    run = ToolRun(path, cwd, settings, event.display_path or path)
+    run = _tool_run(path, cwd, settings, event.display_path or path, config)
     ruff_result, radon_result = run.run(data, ruff, radon_version is not None, radon_cli)
     if ruff_result is None and radon_result is None:
         return None
     if run.cacheable and ruff is not None and unchanged_since(path, before):
-        cache_write(
-            home,
-            key,
-            ruff_result,
-            radon_result,
-            max_files=config.get("stores.lint_cache.max_files"),
-        )
+        max_files = config.get("stores.lint_cache.max_files")
+        run.defer(lambda: cache_write(home, key, ruff_result, radon_result, max_files=max_files))
     result = {"hash": digest, "ruff": ruff_result, "radon": radon_result, "cached": False}
     if run.config_error:
         result["ruff_config_error"] = run.config_error
     return result
+
+
+def _tool_run(path: str, cwd: str, settings: Settings, display: str, config: Config) -> ToolRun:
+    """`ruff check` and radon; under `posttool serve`, the warm ruff server in place of
+    `ruff check` (`lint.warm` is loaded and enabled by the server only)."""
+    warm = sys.modules.get("posttool.lib.lint.warm")
+    if warm is not None and warm.ACTIVE is not None and config.get(f"{HOOK}.ruff_server"):
+        return warm.ACTIVE.tool_run(path, cwd, settings, display)
+    from posttool.lib.lint.linters import ToolRun
+
+    return ToolRun(path, cwd, settings, display)
 
 
 def file_inside_project(path: str, project_root: str) -> str | None:

@@ -30,6 +30,7 @@ from posttool.lib.text import one_line
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
     from posttool.lib.fast.spawn import Child
@@ -140,6 +141,11 @@ class ToolRun:
             radon_result = None if out is None else self.parse_radon_output(out)
         return ruff_result, radon_result
 
+    def defer(self, task: Callable[[], None]) -> None:
+        """Work the answer does not need (the cache entry): done at once here; a warm server
+        does it after answering."""
+        task()
+
     def start(self, argv: list[str], tool: str, env: dict[str, str] | None = None) -> Child | None:
         from posttool.lib.fast.spawn import start
 
@@ -203,6 +209,9 @@ class ToolRun:
             self.cacheable = False
             log(f"{HOOK}: radon timed out after {self.settings.timeout_s:g} s on {self.display}")
             return None
+        return self.radon_outcome(thread)
+
+    def radon_outcome(self, thread: RadonThread) -> list[Block] | None:
         if thread.error is not None:
             if not isinstance(thread.error, (SyntaxError, ValueError, UnicodeDecodeError)):
                 self.cacheable = False
@@ -265,6 +274,11 @@ def parse_ruff(out: bytes) -> list[Finding] | None:
         return None
     if not isinstance(items, list):
         return None
+    return ruff_findings(items)
+
+
+def ruff_findings(items: list[Any]) -> list[Finding]:
+    """ruff's JSON items (or the warm server's, in the same shape) as findings."""
     findings: list[Finding] = []
     for item in items:
         if not isinstance(item, dict):
