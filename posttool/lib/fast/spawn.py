@@ -10,6 +10,7 @@ new session so a timed-out tool is killed with its whole process group). Elsewhe
 from __future__ import annotations
 
 import os
+import sys
 import time
 
 TYPE_CHECKING = False
@@ -44,7 +45,7 @@ def start(
     process's environment); with `stdin_pipe`, its stdin is a pipe whose write end is
     `Child.in_fd` (the caller writes and closes it). Raises OSError on failure."""
     env = os.environ if env is None else env
-    if not hasattr(os, "posix_spawn"):
+    if not hasattr(os, "posix_spawn") or _threads_running():
         return _start_popen(argv, cwd, env, stdin_pipe)
     out_r, out_w = os.pipe()  # non-inheritable: only the dup2'd copies reach the child
     err_r, err_w = os.pipe()
@@ -61,7 +62,7 @@ def start(
     ]
     here = os.open(".", os.O_RDONLY)
     try:
-        os.chdir(cwd)  # posix_spawn has no cwd; nothing else runs in this process meanwhile
+        os.chdir(cwd)  # posix_spawn has no cwd; no other thread runs (`_threads_running`)
         pid = os.posix_spawn(argv[0], argv, env, file_actions=actions, setsid=True)
     except NotImplementedError:  # no POSIX_SPAWN_SETSID on this platform
         for fd in (out_r, out_w, err_r, err_w, in_r, in_w):
@@ -91,6 +92,15 @@ def start(
             except OSError:
                 pass
     return Child(pid, out_r, err_r, in_fd=in_w)
+
+
+def _threads_running() -> bool:
+    """posix_spawn has no cwd here, so `start` changes the process's working folder around it:
+    with other threads running (`posttool serve`, parallel command hooks) that would move
+    theirs too. Popen sets the child's cwd alone; its import does not matter in such a
+    process."""
+    threading = sys.modules.get("threading")
+    return threading is not None and threading.active_count() > 1
 
 
 def _start_popen(argv: list[str], cwd: str, env: Any, stdin_pipe: bool = False) -> Child:

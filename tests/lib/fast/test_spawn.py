@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -61,3 +62,26 @@ def test_deadline_kills_the_whole_process_group(tmp_path: Path) -> None:
 def test_missing_executable_raises_oserror(tmp_path: Path) -> None:
     with pytest.raises(OSError):
         start([str(tmp_path / "no-such-tool"), "check"], str(tmp_path))
+
+
+def test_with_other_threads_running_the_working_folder_is_never_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`posttool serve` lints from request threads: changing the process's working folder
+    around posix_spawn would move every other thread's too."""
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+
+    def no_chdir(path: object) -> None:
+        raise AssertionError("the process's working folder was changed")
+
+    monkeypatch.setattr(os, "chdir", no_chdir)
+    try:
+        child = start([PY, "-c", "import os; print(os.getcwd())"], str(tmp_path))
+        result = collect(child, time.monotonic() + 30)
+    finally:
+        stop.set()
+        other.join()
+    assert result is not None
+    assert result[1].decode().strip() == str(tmp_path.resolve())
