@@ -8,7 +8,11 @@ to 10,000. The same events then alternate between the two homes, N times each:
 - command mode: a whole `posttool run` process per call, wall time.
 The ratio of the medians (old session / young session) is reported for each.
 
-    python benchmarks/growth.py [--calls 10000] [--runs 60]
+    python benchmarks/growth.py [--calls 10000] [--runs 60] [--resident]
+
+`--resident`: serve mode as `posttool serve` runs it since documents stay in memory (the
+server's `Resident`, written behind); command mode is then not timed, since a `run` between
+two served calls makes the server read the session again.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from posttool.cli.bench import (
     time_process,
 )
 from posttool.runner.registry import load_registry
+from posttool.runner.resident import Resident
 from posttool.runner.run import Door, handle
 
 SESSION = "growth"
@@ -56,6 +61,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=60)
+    parser.add_argument("--resident", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="posttool-growth-") as root:
         project = os.path.join(root, "proj")
@@ -65,7 +71,8 @@ def main() -> int:
             materialise(raw, project)
         mix = [raw for name, raw in everything if "write" not in name]
         timed = [raw for name, raw in everything if name in TIMED]
-        door = Door(mode="serve", registry=load_registry())
+        resident = Resident() if args.resident else None
+        door = Door(mode="serve", registry=load_registry(), resident=resident)
         homes = {"young": os.path.join(root, "young"), "old": os.path.join(root, "old")}
         for label, calls in (("young", 10), ("old", args.calls)):
             os.makedirs(homes[label], mode=0o700)
@@ -79,7 +86,7 @@ def main() -> int:
             )
         cpu: dict[str, list[float]] = {"young": [], "old": []}
         wall: dict[str, list[float]] = {"young": [], "old": []}
-        command = run_command()
+        command = run_command(os.path.join(root, "launch-home"))
         for run in range(args.runs):
             for label in ("young", "old") if run % 2 else ("old", "young"):
                 raw = timed[run % len(timed)]
@@ -87,14 +94,18 @@ def main() -> int:
                 start = time.process_time()
                 handle(data, home=homes[label], door=door)
                 cpu[label].append((time.process_time() - start) * 1000)
+                if resident is not None:
+                    continue
                 data = json.dumps(varied(raw, 2 * 10**6 + run)).encode()
                 wall[label].append(
                     time_process([*command, "run", "--home", homes[label]], data, project)
                 )
-    for mode, values, unit in (
-        ("serve (in process, CPU)", cpu, "ms CPU"),
-        ("command (whole process, wall)", wall, "ms"),
-    ):
+        if resident is not None:
+            resident.close()
+    modes = [("serve (in process, CPU)", cpu, "ms CPU")]
+    if resident is None:
+        modes.append(("command (whole process, wall)", wall, "ms"))
+    for mode, values, unit in modes:
         young, old = statistics.median(values["young"]), statistics.median(values["old"])
         print(
             f"{mode}: call #10: {young:.2f} {unit}, call #{args.calls}: {old:.2f} {unit}, "
