@@ -31,12 +31,14 @@ from posttool.lib import paths
 from posttool.lib.log import append_metric, log
 from posttool.lib.schema import apply_caps
 from posttool.lib.store import (
+    LOCK_POLL_S,
     FileLock,
     LockTimeout,
     SessionStore,
     acquire_or_replace,
     file_stamp,
     keep_last_event,
+    lock_mtime,
     write_atomic,
 )
 from posttool.lib.stores import STORE_LOCK_TIMEOUT_S, ProjectStores, live_entries, store_rules
@@ -66,6 +68,7 @@ class Slot:
         "is_session",
         "last_bytes",
         "lock",
+        "lock_seen",
         "mutex",
         "path",
         "pending",
@@ -87,6 +90,7 @@ class Slot:
         # committed, not yet encoded: the writer makes the bytes of a batch's last commit once
         self.encode: Callable[[], bytes] | None = None
         self.in_use = False
+        self.lock_seen = 0  # the lock file's mtime when this process last held or wrote it
 
     def current_doc(self) -> Any:
         """The in-memory document when it is the file's content (call with the lock held)."""
@@ -108,13 +112,16 @@ class Resident:
     """The slots of one server process and its writer thread (started on first use, so that
     each pre-forked worker has its own)."""
 
-    def __init__(self, write_delay_s: float = WRITE_DELAY_S) -> None:
+    def __init__(self, write_delay_s: float = WRITE_DELAY_S, keep_stores: bool = True) -> None:
         self._guard = threading.Lock()
         self._slots: dict[str, Slot] = {}
         self._ensured: set[str] = set()
         self._checked: dict[str, float] = {}
         self._entry_points: dict[str, tuple[float, list[tuple[str, str]]]] = {}
         self._write_delay_s = write_delay_s
+        # Project stores are shared by every session of a project: pre-forked workers each
+        # need them on most calls, so there they are read and written per call, as by `run`.
+        self.keep_stores = keep_stores
         self._hurry = False  # flush() or close(): write now, without the delay
         self._called = False  # the writer was woken for work it has not taken yet
         self._wake = threading.Condition()
@@ -173,11 +180,14 @@ class Resident:
         if not slot.mutex.acquire(timeout=timeout):
             raise LockTimeout(path)
         try:
+            if self._someone_waits(slot):
+                self._let_go(slot)
             with slot.guard:
                 slot.in_use = True
                 held = slot.lock.fd is not None
             if not held:
                 acquire_or_replace(slot.lock, now, timeout)
+                slot.lock_seen = lock_mtime(slot.lock)
             elif slot.doc is None:
                 # A call that stopped half-way left bytes of the one before it to write: the
                 # file must hold them before this call reads it.
@@ -188,6 +198,25 @@ class Resident:
             slot.mutex.release()
             raise
         return slot
+
+    @staticmethod
+    def _someone_waits(slot: Slot) -> bool:
+        """Another process (a `run`, a worker, `state reset`) touched the lock file while this
+        one kept it across calls (call with the mutex held)."""
+        with slot.guard:
+            kept = slot.lock.fd is not None
+        return kept and lock_mtime(slot.lock) != slot.lock_seen
+
+    def _let_go(self, slot: Slot) -> None:
+        """Write what is pending now and release the file lock, then pause long enough for a
+        waiter to take it (waiters poll at least every LOCK_POLL_S): under steady requests the
+        lock would otherwise never be free (call with the mutex held, not in use)."""
+        self._encode_slot(slot, have_mutex=True)
+        self._write_slot(slot)
+        with slot.guard:
+            if slot.lock.fd is not None and slot.pending is None and slot.encode is None:
+                slot.lock.release()
+        time.sleep(LOCK_POLL_S * 2)
 
     def give_back(
         self,
@@ -289,20 +318,23 @@ class Resident:
                     self._wake.notify_all()
 
     @staticmethod
-    def _encode_slot(slot: Slot) -> None:
+    def _encode_slot(slot: Slot, have_mutex: bool = False) -> None:
         """Make the bytes of the slot's last commit, while no call changes its document."""
-        with slot.mutex:
-            with slot.guard:
-                encode, slot.encode = slot.encode, None
-            if encode is None:
-                return
-            data = encode()
-            with slot.guard:
-                if data != slot.last_bytes:
-                    slot.last_bytes = data
-                    slot.pending = data
-                elif slot.pending is None and not slot.in_use:
-                    slot.lock.release()  # unchanged after all: nothing to write
+        if not have_mutex:
+            with slot.mutex:
+                Resident._encode_slot(slot, have_mutex=True)
+            return
+        with slot.guard:
+            encode, slot.encode = slot.encode, None
+        if encode is None:
+            return
+        data = encode()
+        with slot.guard:
+            if data != slot.last_bytes:
+                slot.last_bytes = data
+                slot.pending = data
+            elif slot.pending is None and not slot.in_use:
+                slot.lock.release()  # unchanged after all: nothing to write
 
     def _write_slot(self, slot: Slot) -> None:
         with slot.writing:
@@ -324,6 +356,7 @@ class Resident:
             slot.stamp = stamp
             if stamp is not None and slot.is_session:
                 record_session_stamp(slot.lock, stamp)
+                slot.lock_seen = lock_mtime(slot.lock)  # its own touch is no waiter's
             if slot.pending is data:
                 slot.pending = None
                 if stamp is None:

@@ -216,7 +216,7 @@ def _handle(
     except LockTimeout:
         log(f"run: session lock for {event.session_key} not acquired in time; no hook ran")
         return EMPTY
-    if resident is None:
+    if resident is None or not resident.keep_stores:
         stores = ProjectStores(home, event.project_key, config, now)
     else:
         stores = ResidentProjectStores(home, event.project_key, config, now, resident)

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 from posttool.lib.config import Config
@@ -169,3 +170,33 @@ def test_last_event_and_metrics_are_written_behind(home: Path) -> None:
     assert json.loads(Path(last_event_path(str(home), "s1")).read_text()) == {"n": 2}
     lines = (home / "metrics.jsonl").read_text().splitlines()
     assert [json.loads(line)["n"] for line in lines] == [0, 1, 2]
+
+
+def test_a_process_waiting_for_the_lock_gets_it_under_steady_requests(home: Path) -> None:
+    """The server keeps a session's lock across calls while its writes are behind; under
+    steady requests it would never be free. A waiter (`posttool run`, `state reset`) touches
+    the lock file, and the server writes and lets go at its next call."""
+    resident = Resident()
+    served_call(resident, home)
+    stop = threading.Event()
+    served = [1]
+
+    def steady() -> None:
+        while not stop.is_set():
+            served_call(resident, home)
+            served[0] += 1
+
+    thread = threading.Thread(target=steady)
+    thread.start()
+    try:
+        time.sleep(0.3)  # the lock has been kept since the first call
+        run_store = SessionStore(str(home), "s1")  # another open file: a lock of its own
+        doc = run_store.open("s1", "proj", NOW, timeout=5.0)
+        doc["counters"]["calls"] += 1000
+        run_store.save(doc)
+        run_store.close()
+    finally:
+        stop.set()
+        thread.join()
+    resident.close()
+    assert on_disk(home)["counters"]["calls"] == served[0] + 1000
