@@ -188,17 +188,15 @@ class Event:
     new_turn: bool
     prepared: Any
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        if getattr(self, "_frozen", False):
-            raise AttributeError(f"Event is immutable (tried to set {name})")
-        object.__setattr__(self, name, value)
-
     def set_runner_fact(self, name: str, value: Any) -> None:
         """For the runner only: call/turn numbering and `prepared` arrive after building."""
         object.__setattr__(self, name, value)
 
     def freeze(self) -> None:
+        """From now on, setting a field raises. The event becomes a `FrozenEvent`, so building
+        one (~90 fields) pays no check per field."""
         object.__setattr__(self, "_frozen", True)
+        object.__setattr__(self, "__class__", FrozenEvent)
 
     @property
     def is_subagent(self) -> bool:
@@ -240,6 +238,15 @@ class Event:
 
     def __repr__(self) -> str:
         return f"Event({self.event_name} {self.tool_name} {self.tool_use_id})"
+
+
+class FrozenEvent(Event):
+    """An `Event` after `freeze()`: hooks read it, never change it."""
+
+    __slots__ = ()
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"Event is immutable (tried to set {name})")
 
 
 def is_benign(ev: Event, benign_tools: list[str]) -> bool:
