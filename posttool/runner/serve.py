@@ -16,6 +16,7 @@ imports and registry loading are paid once.
 
 from __future__ import annotations
 
+import gc
 import hmac
 import os
 import secrets
@@ -354,9 +355,13 @@ def start_server(
         raise ServeError(str(exc)) from None
     token = load_or_create_token(home)
     try:
-        return HookServer((address, port), home, token, quiet, read_timeout)
+        server = HookServer((address, port), home, token, quiet, read_timeout)
     except OSError as exc:
         raise ServeError(f"cannot listen on {address}:{port}: {exc.strerror}") from None
+    # What was loaded to start (modules, the registry) lives as long as the server: kept out of
+    # the collector's scans, which otherwise walk it all on each full collection.
+    gc.freeze()
+    return server
 
 
 def stop_on_signals(server: HookServer) -> None:

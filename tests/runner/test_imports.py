@@ -33,7 +33,8 @@ FORBIDDEN = {
 # `re` only when a hook actually runs a regex, which a Read or a plain Bash success never needs.
 NOT_ON_PLAIN_EVENTS = {"re", "json", "enum", "functools", "collections"}
 # All that posttool's own code may add to a bare interpreter for such an event.
-ALLOWED_EXTRA_STDLIB = {"__future__", "_json", "_sha256", "fcntl"}
+# `gc` is compiled into the interpreter (no file to find): `run` turns the collector off.
+ALLOWED_EXTRA_STDLIB = {"__future__", "_json", "_sha256", "fcntl", "gc"}
 
 PROBE = """
 import sys
