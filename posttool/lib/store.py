@@ -336,18 +336,25 @@ class SessionStore:
             return b""
 
     def record_saved_stamp(self) -> None:
-        fd = self.lock.fd
-        if fd is None:
-            return
         try:
-            stamp = file_stamp(os.stat(self.path))
-            os.pwrite(fd, stamp, 0)
-            os.ftruncate(fd, len(stamp))
-        except (OSError, AttributeError):
+            write_stamp(self.lock, file_stamp(os.stat(self.path)))
+        except OSError:
             pass
 
     def close(self) -> None:
         self.lock.release()
+
+
+def write_stamp(lock: FileLock, stamp: bytes) -> None:
+    """Keep `stamp` in the held lock file: the next load that finds the document so skips
+    validating it."""
+    if lock.fd is None:
+        return
+    try:
+        os.pwrite(lock.fd, stamp, 0)
+        os.ftruncate(lock.fd, len(stamp))
+    except (OSError, AttributeError):  # AttributeError: no pwrite on Windows
+        pass
 
 
 def file_stamp(info: os.stat_result) -> bytes:

@@ -40,6 +40,7 @@ from posttool.lib.store import (
     keep_last_event,
     lock_mtime,
     write_atomic,
+    write_stamp,
 )
 from posttool.lib.stores import STORE_LOCK_TIMEOUT_S, ProjectStores, live_entries, store_rules
 from posttool.runner import registry
@@ -355,7 +356,7 @@ class Resident:
         with slot.guard:
             slot.stamp = stamp
             if stamp is not None and slot.is_session:
-                record_session_stamp(slot.lock, stamp)
+                write_stamp(slot.lock, stamp)
                 slot.lock_seen = lock_mtime(slot.lock)  # its own touch is no waiter's
             if slot.pending is data:
                 slot.pending = None
@@ -407,17 +408,6 @@ class Resident:
                     slot.lock.release()
 
 
-def record_session_stamp(lock: FileLock, stamp: bytes) -> None:
-    """What `SessionStore.record_saved_stamp` writes, for a `posttool run` that loads next."""
-    if lock.fd is None:
-        return
-    try:
-        os.pwrite(lock.fd, stamp, 0)
-        os.ftruncate(lock.fd, len(stamp))
-    except (OSError, AttributeError):
-        pass
-
-
 class ResidentSessionStore(SessionStore):
     """A `SessionStore` whose document comes from, and goes back to, the server's slot."""
 
@@ -426,8 +416,7 @@ class ResidentSessionStore(SessionStore):
         self.resident = resident
         self.slot: Slot | None = None
         self.doc: Any = None
-        self.encoder: Callable[[], bytes] | None = None
-        self.committed = False
+        self.encoder: Callable[[], bytes] | None = None  # set once the call has committed
 
     def open(
         self, session_id: str, project_key: str, now: float, timeout: float = 2.0
@@ -459,13 +448,13 @@ class ResidentSessionStore(SessionStore):
         apply_caps(doc, caps)
         self.doc = doc
         self.encoder = partial(self.encode, doc, caps, max_bytes)
-        self.committed = True
         return True
 
     def close(self) -> None:
         slot, self.slot = self.slot, None
         if slot is not None:
-            self.resident.give_back(slot, self.doc, None, self.committed, self.encoder)
+            committed = self.encoder is not None
+            self.resident.give_back(slot, self.doc, None, committed, self.encoder)
 
 
 def remember_read(slot: Slot, data: bytes | None) -> None:

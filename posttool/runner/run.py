@@ -239,9 +239,8 @@ def _handle(
             door.on_answer(answer)
         doc["updated_at"] = now
         store.save(doc, caps=_caps(config), max_bytes=config.get("state.max_bytes"))
-        (resident or _Direct).keep_last_event(
-            home, event.session_key, data, _last_event_cap(config)
-        )
+        keep = resident.keep_last_event if resident is not None else keep_last_event
+        keep(home, event.session_key, data, _last_event_cap(config))
         stores.save_all()
     finally:
         stores.close()
@@ -252,12 +251,6 @@ def _handle(
     if resident is None or resident.due(f"sweep {home}", SWEEP_CHECK_EVERY_S):
         sweep_if_due(home, time.time(), config)  # file mtimes are wall-clock, never injected
     return answer
-
-
-class _Direct:
-    """The writes `run` makes itself (`serve` hands them to its writer thread instead)."""
-
-    keep_last_event = staticmethod(keep_last_event)
 
 
 def user_hook_names(registry: Registry) -> frozenset[str]:
