@@ -28,16 +28,22 @@ from posttool.lib.trust import TRUST_NAME
 from posttool.runner.dispatch import dispatch as dispatch_hooks
 from posttool.runner.dispatch import run_one
 from posttool.runner.merge import merge, unsaid
-from posttool.runner.normalise import InvalidEvent, build_event
+from posttool.runner.normalise import InvalidEvent
 from posttool.runner.plugins import with_user_hooks
-from posttool.runner.projectconfig import with_project_layer
 from posttool.runner.registry import (
     ENTRY_POINTS_CACHE,
     HookRecord,
     load_registry,
     wants_user_hooks,
 )
-from posttool.runner.run import is_duplicate, number_call, prepare_event, user_hook_names
+from posttool.runner.run import (
+    event_from,
+    is_duplicate,
+    number_call,
+    prepare_event,
+    user_hook_names,
+    with_project_config,
+)
 
 MAX_CHANGED_KEYS = 6
 
@@ -140,13 +146,7 @@ def explain(
     notes: list[str] = []
     config = _read_config(home, env, notes)
     try:
-        event = build_event(
-            raw,
-            now=clock,
-            max_scan_chars=config.get("common.max_scan_chars"),
-            max_parse_bytes=config.get("common.max_parse_bytes"),
-            environ=env,
-        )
+        event = event_from(raw, config, clock, env)
     except InvalidEvent as exc:
         raise ExplainError(str(exc)) from None
     scratch = tempfile.mkdtemp(prefix="posttool-explain-")
@@ -154,9 +154,8 @@ def explain(
     try:
         copy_home(home, scratch, event)
         logging_.configure(scratch)
-        project_file = paths.find_project_config(raw.get("cwd"))
-        if project_file is not None:  # trusted or not, as `run` sees it (trust was copied)
-            config = with_project_layer(config, project_file, scratch)
+        # trusted or not, as `run` sees it (the trust list was copied)
+        config = with_project_config(config, raw, scratch)
         explanation = _trace(event, config, env, scratch, clock, rewind, data)
         explanation.notes[:0] = notes
         explanation.log = _log_lines(scratch)

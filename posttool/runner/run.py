@@ -162,20 +162,9 @@ def _handle(
     raw = door.parsed if door.parsed is not None else parse(data)
     if raw is None:
         return EMPTY
-    config = read_config(home, environ)
-    project_file = find_project_config(raw.get("cwd"))
-    if project_file is not None:
-        from posttool.runner.projectconfig import with_project_layer
-
-        config = with_project_layer(config, project_file, home)
+    config = with_project_config(read_config(home, environ), raw, home)
     try:
-        event = build_event(
-            raw,
-            now=now,
-            max_scan_chars=config.get("common.max_scan_chars"),
-            max_parse_bytes=config.get("common.max_parse_bytes"),
-            environ=environ,
-        )
+        event = event_from(raw, config, now, environ)
     except InvalidEvent as exc:
         log(f"run: {exc}; ignored")
         return EMPTY
@@ -251,6 +240,30 @@ def _handle(
     if resident is None or resident.due(f"sweep {home}", SWEEP_CHECK_EVERY_S):
         sweep_if_due(home, time.time(), config)  # file mtimes are wall-clock, never injected
     return answer
+
+
+def with_project_config(config: Config, raw: dict[str, Any], home: str) -> Config:
+    """`config` with the event's project file (`.claude/posttool.json`) layered on top; `home`
+    holds the trust list and the marker of what was reported."""
+    project_file = find_project_config(raw.get("cwd"))
+    if project_file is None:
+        return config
+    from posttool.runner.projectconfig import with_project_layer
+
+    return with_project_layer(config, project_file, home)
+
+
+def event_from(
+    raw: dict[str, Any], config: Config, now: float, environ: dict[str, str] | None
+) -> Event:
+    """The event built within `config`'s limits; raises InvalidEvent."""
+    return build_event(
+        raw,
+        now=now,
+        max_scan_chars=config.get("common.max_scan_chars"),
+        max_parse_bytes=config.get("common.max_parse_bytes"),
+        environ=environ,
+    )
 
 
 def user_hook_names(registry: Registry) -> frozenset[str]:
