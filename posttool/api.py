@@ -73,6 +73,39 @@ class HookSpec:
             setattr(self, key, fields[key])
 
 
+def hook_spec(
+    name: str,
+    *,
+    matcher: str,
+    priority: int,
+    events: Iterable[str] = BOTH_EVENTS,
+    writes: Iterable[str] = (),
+    stores: Iterable[str] = (),
+    may_spawn: bool = False,
+    budget_ms: int = DEFAULT_BUDGET_MS,
+    prepare: Callable[..., Any] | None = None,
+    enabled: bool = True,
+    defaults: dict[str, Any] | None = None,
+) -> HookSpec:
+    """What `@hook` records, with the hook's config keys declared; also used for hooks that
+    are not decorated functions (command hooks)."""
+    own = {"enabled": enabled, "budget_ms": budget_ms, **(defaults or {})}
+    declare(own, name, prefix=f"{name}.")
+    return HookSpec(
+        name=name,
+        matcher=matcher,
+        priority=priority,
+        events=tuple(events),
+        writes=tuple(writes),
+        stores=tuple(stores),
+        may_spawn=may_spawn,
+        budget_ms=budget_ms,
+        prepare=prepare,
+        enabled=enabled,
+        defaults=own,
+    )
+
+
 def hook(
     name: str,
     *,
@@ -93,21 +126,19 @@ def hook(
     (`{"min_lines": 400}` is `<name>.min_lines`); the hook reads them with `state.cfg("min_lines")`.
     `<name>.enabled` and `<name>.budget_ms` are declared for every hook.
     """
-    own = {"enabled": enabled, "budget_ms": budget_ms, **(defaults or {})}
-    spec = HookSpec(
-        name=name,
+    spec = hook_spec(
+        name,
         matcher=matcher,
         priority=priority,
-        events=tuple(events),
-        writes=tuple(writes),
-        stores=tuple(stores),
+        events=events,
+        writes=writes,
+        stores=stores,
         may_spawn=may_spawn,
         budget_ms=budget_ms,
         prepare=prepare,
         enabled=enabled,
-        defaults=own,
+        defaults=defaults,
     )
-    declare(own, name, prefix=f"{name}.")
 
     def mark(fn: Callable[..., Any]) -> Callable[..., Any]:
         setattr(fn, MARK, spec)

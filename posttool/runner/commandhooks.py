@@ -14,8 +14,7 @@ from __future__ import annotations
 import os
 import time
 
-from posttool.api import BOTH_EVENTS, DEFAULT_BUDGET_MS, HookSpec
-from posttool.lib.config import declare
+from posttool.api import BOTH_EVENTS, hook_spec
 from posttool.lib.fast import spawn
 from posttool.lib.fast.jsonfast import JSONDecodeError, loads
 from posttool.lib.message import SEVERITY_RANK, Message
@@ -111,21 +110,7 @@ def command_record(entry: object, project_dir: str) -> HookRecord:
     if not isinstance(events, list) or not isinstance(matcher, str):
         raise RegistrationError(f'{where}: "events" must be a list, "matcher" a string')
     fn = CommandHook(name, argv, project_dir, min(float(timeout_s), MAX_TIMEOUT_S))
-    own = {"enabled": True, "budget_ms": DEFAULT_BUDGET_MS}
-    spec = HookSpec(
-        name=name,
-        matcher=matcher,
-        priority=priority,
-        events=tuple(events),
-        writes=(),
-        stores=(),
-        may_spawn=True,
-        budget_ms=DEFAULT_BUDGET_MS,
-        prepare=None,
-        enabled=True,
-        defaults=own,
-    )
-    declare(own, name, prefix=f"{name}.")
+    spec = hook_spec(name, matcher=matcher, priority=priority, events=events, may_spawn=True)
     return HookRecord(spec, COMMAND_FAMILY, fn)
 
 
