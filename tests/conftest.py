@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
+from posttool.cli.bench import rewrite
 from posttool.runner.registry import load_registry
 
 # The built-in hooks declare their config keys when their modules are imported, as `run` does
@@ -28,8 +29,6 @@ settings.register_profile("posttool", deadline=None, suppress_health_check=[Heal
 settings.load_profile("posttool")
 
 FIXTURES = Path(__file__).parent / "fixtures"
-FIXTURE_PROJECT = "/home/dev/proj"
-FIXTURE_HOME = "/home/dev"
 START = 1_800_000_000.0  # a fixed clock; sessions advance it by 1 s per event unless told
 _ids = itertools.count(1)
 
@@ -44,16 +43,6 @@ def load_fixture(name: str) -> dict[str, Any]:
         assert len(matches) == 1, f"fixture {name!r} matches {matches}"
         name = matches[0]
     return json.loads((FIXTURES / name).read_text())
-
-
-def _rewrite(value: Any, project: str, home: str) -> Any:
-    if isinstance(value, str):
-        return value.replace(FIXTURE_PROJECT, project).replace(FIXTURE_HOME, home)
-    if isinstance(value, dict):
-        return {k: _rewrite(v, project, home) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_rewrite(v, project, home) for v in value]
-    return value
 
 
 def merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
@@ -83,7 +72,7 @@ class Session:
         """A fixture (by name or number prefix, e.g. "06") rewritten into this project, with a
         fresh tool_use_id and this session's id; `changes` are deep-merged on top."""
         raw = load_fixture(fixture) if isinstance(fixture, str) else fixture
-        raw = _rewrite(raw, str(self.project), str(self.project.parent))
+        raw = rewrite(raw, str(self.project), str(self.project.parent))
         raw["session_id"] = self.session_id
         raw["tool_use_id"] = f"toolu_test_{next(_ids)}"
         return merge(raw, changes)

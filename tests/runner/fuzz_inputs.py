@@ -12,9 +12,10 @@ import random
 from pathlib import Path
 from typing import Any
 
+from posttool.cli.bench import rewrite
 from posttool.lib.paths import project_key
 from posttool.lib.schema import new_session
-from tests.conftest import START, _rewrite, fixture_names, load_fixture
+from tests.conftest import START, fixture_names, load_fixture
 
 SESSION_ID = "fuzz-sess"
 WEIRD_TEXT = [
@@ -165,7 +166,7 @@ class FuzzContext:
             "transcript": self.transcript,
         }
         self.fixtures = [
-            _rewrite(load_fixture(name), str(project), str(project.parent))
+            rewrite(load_fixture(name), str(project), str(project.parent))
             for name in fixture_names()
         ]
         self.count = 0
@@ -332,3 +333,19 @@ def apply_damage(kind: str, path: Path, arg: bytes) -> None:
 
 def step_record(kind: str, payload: bytes) -> bytes:
     return kind.encode() + b"%010d" % len(payload) + payload
+
+
+def batch_steps(
+    ctx: FuzzContext, rng: random.Random, count: int, damage_share: float
+) -> tuple[bytes, str]:
+    """The driver's input for one batch: `count` mutated events with damage between them,
+    then a clean event; and that last event's tool_use_id."""
+    steps = []
+    for _ in range(count):
+        if rng.random() < damage_share:
+            kind, path, arg = make_damage(ctx, rng)
+            steps.append(step_record(kind, bytes(path) + b"\0" + arg))
+        steps.append(step_record("E", make_event(ctx, rng)))
+    last = ctx.clean_event()
+    steps.append(step_record("E", json.dumps(last).encode()))
+    return b"".join(steps), last["tool_use_id"]

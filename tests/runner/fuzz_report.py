@@ -20,23 +20,10 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from tests.runner.fuzz_inputs import FuzzContext, make_damage, make_event, step_record
+from tests.runner.fuzz_inputs import FuzzContext, batch_steps
 from tests.runner.test_fuzz_run import DAMAGE_SHARE, DRIVER, EVENTS_PER_BATCH, HOOK_EXCEPTION
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def batch_steps(ctx: FuzzContext, seed: int) -> tuple[bytes, str]:
-    rng = random.Random(seed)
-    steps = []
-    for _ in range(EVENTS_PER_BATCH):
-        if rng.random() < DAMAGE_SHARE:
-            kind, path, arg = make_damage(ctx, rng)
-            steps.append(step_record(kind, bytes(path) + b"\0" + arg))
-        steps.append(step_record("E", make_event(ctx, rng)))
-    last = ctx.clean_event()
-    steps.append(step_record("E", json.dumps(last).encode()))
-    return b"".join(steps), last["tool_use_id"]
 
 
 def session_usable(ctx: FuzzContext, tool_use_id: str) -> bool:
@@ -69,7 +56,7 @@ def main(first: int, last: int, tree: str) -> None:
         project = tmp / "proj"
         (project / ".git").mkdir(parents=True)
         ctx = FuzzContext(tmp / "home", project)
-        steps, last_id = batch_steps(ctx, seed)
+        steps, last_id = batch_steps(ctx, random.Random(seed), EVENTS_PER_BATCH, DAMAGE_SHARE)
         (tmp / "steps.bin").write_bytes(steps)
         events += EVENTS_PER_BATCH + 1
         result = subprocess.run(

@@ -29,9 +29,9 @@ from tests.conftest import run_cli
 from tests.runner.fuzz_inputs import (
     FuzzContext,
     apply_damage,
+    batch_steps,
     make_damage,
     make_event,
-    step_record,
 )
 
 DRIVER = Path(__file__).with_name("fuzz_driver.py")
@@ -100,20 +100,13 @@ def test_many_events_per_process(home: Path, project: Path, tmp_path: Path, seed
     rng = random.Random(seed)
     batch = Path(tempfile.mkdtemp(prefix=f"batch-{seed}-", dir=tmp_path))
     ctx = FuzzContext(batch / "home", project)
-    steps = []
-    for _ in range(EVENTS_PER_BATCH):
-        if rng.random() < DAMAGE_SHARE:
-            kind, path, arg = make_damage(ctx, rng)
-            steps.append(step_record(kind, bytes(path) + b"\0" + arg))
-        steps.append(step_record("E", make_event(ctx, rng)))
-    last = ctx.clean_event()
-    steps.append(step_record("E", json.dumps(last).encode()))
-    answers = run_driver(ctx.home, b"".join(steps), batch)
+    steps, last_id = batch_steps(ctx, rng, EVENTS_PER_BATCH, DAMAGE_SHARE)
+    answers = run_driver(ctx.home, steps, batch)
     assert len(answers) == EVENTS_PER_BATCH + 1
     for answer in answers:
         assert_answer(answer)
     assert_clean_log(ctx.home)
-    assert_session_usable(ctx, last["tool_use_id"])
+    assert_session_usable(ctx, last_id)
 
 
 @settings(max_examples=REAL_PROCESS_EXAMPLES, suppress_health_check=FUNCTION_SCOPED)
