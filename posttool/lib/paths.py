@@ -55,6 +55,16 @@ def ensure_private_dir(path: str) -> None:
             pass
 
 
+def find_program(name: str) -> str | None:
+    """The absolute path of the executable `name` found first on PATH, as a shell finds it
+    (`shutil.which` for a bare name, without importing shutil on the hook path)."""
+    for folder in os.environ.get("PATH", os.defpath).split(os.pathsep):
+        path = os.path.join(folder or ".", name)
+        if os.path.isfile(path) and os.access(path, os.X_OK):
+            return os.path.abspath(path)
+    return None
+
+
 def sessions_dir(home: str) -> str:
     return os.path.join(home, "sessions")
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 
+from posttool.lib.paths import find_program
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
@@ -165,7 +167,7 @@ def in_use(spec: Any, file_path: str, root: str, text: str) -> bool:
         return True
     if any(marker in text for marker in markers):
         return True
-    if isinstance(program, str) and _on_path(program):
+    if isinstance(program, str) and find_program(program) is not None:
         return True
     for folder in _folders_up(file_path, root):
         if any(os.path.isfile(os.path.join(folder, name)) for name in configs):
@@ -204,11 +206,3 @@ def _mentions(path: str, word: str) -> bool:
     except OSError:
         return False
     return word.encode() in head
-
-
-def _on_path(program: str) -> bool:
-    for folder in os.environ.get("PATH", "").split(os.pathsep):
-        candidate = os.path.join(folder, program)
-        if folder and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
-            return True
-    return False

@@ -18,7 +18,7 @@ from posttool.api import BOTH_EVENTS, hook_spec
 from posttool.lib.fast import spawn
 from posttool.lib.fast.jsonfast import JSONDecodeError, loads
 from posttool.lib.message import SEVERITY_RANK, Message
-from posttool.lib.paths import sessions_dir
+from posttool.lib.paths import find_program, sessions_dir
 from posttool.runner.registry import HookRecord, RegistrationError
 
 TYPE_CHECKING = False
@@ -131,11 +131,10 @@ def resolve_program(program: str, project_dir: str, where: str) -> str:
         if not os.access(path, os.X_OK):
             raise RegistrationError(f"{where}: {path} is not executable (chmod +x)")
         return path
-    for folder in os.environ.get("PATH", os.defpath).split(os.pathsep):
-        path = os.path.join(folder or ".", program)
-        if os.path.isfile(path) and os.access(path, os.X_OK):
-            return os.path.abspath(path)
-    raise RegistrationError(f"{where}: {program!r} not found on PATH")
+    found = find_program(program)
+    if found is None:
+        raise RegistrationError(f"{where}: {program!r} not found on PATH")
+    return found
 
 
 # --- running ---------------------------------------------------------------------------------
