@@ -42,7 +42,13 @@ from posttool.lib.store import (
     write_atomic,
     write_stamp,
 )
-from posttool.lib.stores import STORE_LOCK_TIMEOUT_S, ProjectStores, live_entries, store_rules
+from posttool.lib.stores import (
+    STORE_LOCK_TIMEOUT_S,
+    ProjectStores,
+    _OpenStore,
+    live_entries,
+    store_rules,
+)
 from posttool.runner import registry
 
 TYPE_CHECKING = False
@@ -51,7 +57,6 @@ if TYPE_CHECKING:
     from typing import Any
 
     from posttool.lib.config import Config
-    from posttool.lib.stores import _OpenStore
 
 
 WRITE_DELAY_S = 0.02  # how long the writer gathers commits before it writes them
@@ -479,8 +484,6 @@ class ResidentProjectStores(ProjectStores):
         self._committed = False
 
     def _load(self, name: str) -> _OpenStore:
-        from posttool.lib.stores import _OpenStore
-
         self.resident.ensure_dir(self.folder)
         path = self.path_of(name)
         try:
